@@ -1,0 +1,97 @@
+//! The bug zoo: named, one-place bugs that real Raft implementations have shipped. Compiled only
+//! with the `mutants` feature; the `mutant!` macro is `false` without it, so the default build
+//! has neither the code paths nor their cost.
+
+#[cfg(feature = "mutants")]
+use serde::{Deserialize, Serialize};
+
+/// Is `$m` the mutant configured in `$cfg` (a `Config`)? Always `false` without `mutants`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! mutant {
+    ($cfg:expr, $m:ident) => {{
+        #[cfg(feature = "mutants")]
+        let on = $cfg.mutant == Some($crate::mutants::Mutant::$m);
+        #[cfg(not(feature = "mutants"))]
+        let on = {
+            let _ = &$cfg;
+            false
+        };
+        on
+    }};
+}
+
+#[cfg(feature = "mutants")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mutant {
+    VoteIgnoresVotedFor,
+    VoteSkipsLogCheck,
+    QuorumHalfInclusive,
+    CountStaleTermVotes,
+    VoteNotPersisted,
+    TermNotPersisted,
+    AckBeforeLogPersist,
+    CommitPrevTermByCount,
+    SkipPrevTermCheck,
+    TruncateOnEveryAppend,
+    CommitOnRejectedAppend,
+    MatchIndexFromCurrentState,
+    AcceptStaleTermAppend,
+    KeepVotedForOnNewTerm,
+    SetVotedForToLeaderOnAppend,
+}
+
+#[cfg(feature = "mutants")]
+impl Mutant {
+    pub const ALL: [Mutant; 15] = [
+        Mutant::VoteIgnoresVotedFor,
+        Mutant::VoteSkipsLogCheck,
+        Mutant::QuorumHalfInclusive,
+        Mutant::CountStaleTermVotes,
+        Mutant::VoteNotPersisted,
+        Mutant::TermNotPersisted,
+        Mutant::AckBeforeLogPersist,
+        Mutant::CommitPrevTermByCount,
+        Mutant::SkipPrevTermCheck,
+        Mutant::TruncateOnEveryAppend,
+        Mutant::CommitOnRejectedAppend,
+        Mutant::MatchIndexFromCurrentState,
+        Mutant::AcceptStaleTermAppend,
+        Mutant::KeepVotedForOnNewTerm,
+        Mutant::SetVotedForToLeaderOnAppend,
+    ];
+
+    /// The mutant's id, as used on command lines and in trace files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mutant::VoteIgnoresVotedFor => "vote_ignores_voted_for",
+            Mutant::VoteSkipsLogCheck => "vote_skips_log_check",
+            Mutant::QuorumHalfInclusive => "quorum_half_inclusive",
+            Mutant::CountStaleTermVotes => "count_stale_term_votes",
+            Mutant::VoteNotPersisted => "vote_not_persisted",
+            Mutant::TermNotPersisted => "term_not_persisted",
+            Mutant::AckBeforeLogPersist => "ack_before_log_persist",
+            Mutant::CommitPrevTermByCount => "commit_prev_term_by_count",
+            Mutant::SkipPrevTermCheck => "skip_prev_term_check",
+            Mutant::TruncateOnEveryAppend => "truncate_on_every_append",
+            Mutant::CommitOnRejectedAppend => "commit_on_rejected_append",
+            Mutant::MatchIndexFromCurrentState => "match_index_from_current_state",
+            Mutant::AcceptStaleTermAppend => "accept_stale_term_append",
+            Mutant::KeepVotedForOnNewTerm => "keep_voted_for_on_new_term",
+            Mutant::SetVotedForToLeaderOnAppend => "set_voted_for_to_leader_on_append",
+        }
+    }
+
+    /// Controls are changes that must *not* break safety (false-alarm checks).
+    pub fn is_control(self) -> bool {
+        matches!(
+            self,
+            Mutant::KeepVotedForOnNewTerm | Mutant::SetVotedForToLeaderOnAppend
+        )
+    }
+
+    pub fn from_name(name: &str) -> Option<Mutant> {
+        Mutant::ALL.into_iter().find(|m| m.name() == name)
+    }
+}

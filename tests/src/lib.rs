@@ -1,0 +1,1 @@
+//! Acceptance suites live in `tests/tests/`.

@@ -1,0 +1,4 @@
+//! Checkers for the Raft core: the stateright model (`raft_model`), the deterministic
+//! simulator of the MIT 6.5840 lab suite (`sim`), and the command line that drives them.
+
+pub mod sim;

@@ -77,17 +77,38 @@ pub enum Timer {
 /// Observable facts, for checkers and ghost history. They change nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Event {
-    BecameCandidate { term: Term },
-    BecameLeader { term: Term },
-    SteppedDown { term: Term },
-    VoteGranted { candidate: NodeId, term: Term },
-    CommitAdvanced { from: Index, to: Index },
+    BecameCandidate {
+        term: Term,
+    },
+    BecameLeader {
+        term: Term,
+    },
+    SteppedDown {
+        term: Term,
+    },
+    VoteGranted {
+        candidate: NodeId,
+        term: Term,
+    },
+    CommitAdvanced {
+        from: Index,
+        to: Index,
+    },
     /// A follower removed conflicting entries from `from` on (a leader repaired its log).
-    LogTruncated { from: Index },
+    LogTruncated {
+        from: Index,
+    },
     /// A leader moved a follower's nextIndex back using ConflictTerm/ConflictIndex.
-    BackedUp { peer: NodeId, next_index: Index },
-    SnapshotInstalled { index: Index },
-    LogCompacted { index: Index },
+    BackedUp {
+        peer: NodeId,
+        next_index: Index,
+    },
+    SnapshotInstalled {
+        index: Index,
+    },
+    LogCompacted {
+        index: Index,
+    },
 }
 
 /// The answer to a proposal, returned at once.
@@ -376,5 +397,503 @@ impl Node {
     pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> {
         let me = self.id;
         self.config.ids().filter(move |&p| p != me)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The rules for all servers (term adoption, stale terms, proposals, applying, restart),
+    //! each pinned by a test named after it; also the helpers the other rule tests share.
+
+    use super::*;
+
+    /// The command of the entry at `index` with `term`: the same on every server, so logs that
+    /// agree on (index, term) agree on the command too (Log Matching holds in the fixtures).
+    pub(crate) fn command(index: Index, term: Term) -> Command {
+        term * 1000 + index
+    }
+
+    /// A log whose entries have these terms, at indices 1...
+    pub(crate) fn log_of(terms: &[Term]) -> Log {
+        Log::from_entries(
+            terms
+                .iter()
+                .enumerate()
+                .map(|(k, &term)| Entry {
+                    term,
+                    command: Some(command(k as Index + 1, term)),
+                })
+                .collect(),
+        )
+    }
+
+    /// The entries with these terms, as they would sit at indices `first..`.
+    pub(crate) fn entries_at(first: Index, terms: &[Term]) -> Vec<Entry> {
+        terms
+            .iter()
+            .enumerate()
+            .map(|(k, &term)| Entry {
+                term,
+                command: Some(command(first + k as Index, term)),
+            })
+            .collect()
+    }
+
+    /// Server `id` of an `n`-server cluster, restarted into `term` with a log of `log_terms`.
+    pub(crate) fn follower(id: NodeId, n: u8, term: Term, log_terms: &[Term]) -> Node {
+        Node::restart(
+            id,
+            Config::new(n),
+            Persistent {
+                current_term: term,
+                voted_for: None,
+                log: log_of(log_terms),
+                snapshot: Vec::new(),
+            },
+        )
+    }
+
+    /// Server `id`, leader of `term` (it voted for itself), fresh progress for every follower.
+    pub(crate) fn leader(id: NodeId, n: u8, term: Term, log_terms: &[Term]) -> Node {
+        let mut node = follower(id, n, term, log_terms);
+        node.voted_for = Some(id);
+        node.become_leader(&mut Output::default());
+        node
+    }
+
+    pub(crate) fn receive(node: &mut Node, from: NodeId, msg: Message) -> Output {
+        node.step(Input::Receive { from, msg })
+    }
+
+    pub(crate) fn append(
+        term: Term,
+        prev_log_index: Index,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+    ) -> Message {
+        Message::AppendEntries {
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        }
+    }
+
+    pub(crate) fn append_ok(term: Term, match_index: Index) -> Message {
+        Message::AppendEntriesReply {
+            term,
+            success: true,
+            match_index,
+            conflict_index: 0,
+            conflict_term: None,
+        }
+    }
+
+    pub(crate) fn progress(node: &Node, peer: NodeId) -> Progress {
+        match &node.role {
+            Role::Leader { progress } => progress[peer as usize],
+            other => panic!("not a leader: {other:?}"),
+        }
+    }
+
+    /// The messages of `out` addressed to `to`.
+    pub(crate) fn sent_to(out: &Output, to: NodeId) -> Vec<&Message> {
+        out.messages
+            .iter()
+            .filter(|(t, _)| *t == to)
+            .map(|(_, m)| m)
+            .collect()
+    }
+
+    /// The indices of the entries in `out.apply`, in output order.
+    pub(crate) fn applied_indices(out: &Output) -> Vec<Index> {
+        out.apply
+            .iter()
+            .map(|a| match a {
+                Apply::Entry { index, .. } | Apply::Snapshot { index, .. } => *index,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn term_adoption_on_higher_term_request() {
+        // A leader of term 2 hears a RequestVote of term 5 from a candidate whose log is behind.
+        let mut node = leader(0, 3, 2, &[1, 2]);
+        let out = receive(
+            &mut node,
+            1,
+            Message::RequestVote {
+                term: 5,
+                last_log_index: 1,
+                last_log_term: 1,
+            },
+        );
+        assert_eq!(node.state(), (5, false), "adopted term 5 and stepped down");
+        assert_eq!(node.role, Role::Follower);
+        assert_eq!(
+            node.voted_for, None,
+            "the term-2 vote is gone, no new vote granted"
+        );
+        let persisted = out.persist.expect("the new term is persisted");
+        assert_eq!((persisted.current_term, persisted.voted_for), (5, None));
+        assert!(out.events.contains(&Event::SteppedDown { term: 5 }));
+        assert!(out.timers.contains(&Timer::StopHeartbeat));
+        assert_eq!(
+            out.messages,
+            vec![(
+                1,
+                Message::RequestVoteReply {
+                    term: 5,
+                    granted: false
+                }
+            )]
+        );
+
+        // A candidate hearing an AppendEntries of a higher term adopts it the same way.
+        let mut candidate = follower(0, 3, 1, &[]);
+        candidate.step(Input::ElectionTimeout);
+        let out = receive(&mut candidate, 2, append(4, 0, 0, vec![], 0));
+        assert_eq!(candidate.state(), (4, false));
+        assert_eq!(candidate.voted_for, None);
+        assert_eq!(candidate.leader_hint, Some(2));
+        assert_eq!(out.persist.map(|p| p.current_term), Some(4));
+    }
+
+    #[test]
+    fn term_adoption_on_higher_term_reply() {
+        let mut node = leader(0, 3, 2, &[1, 2]);
+        let out = receive(
+            &mut node,
+            2,
+            Message::AppendEntriesReply {
+                term: 3,
+                success: false,
+                match_index: 0,
+                conflict_index: 1,
+                conflict_term: None,
+            },
+        );
+        assert_eq!(node.state(), (3, false));
+        assert_eq!((node.voted_for, node.leader_hint), (None, None));
+        let persisted = out.persist.expect("the new term is persisted");
+        assert_eq!((persisted.current_term, persisted.voted_for), (3, None));
+        assert_eq!(out.timers, vec![Timer::StopHeartbeat]);
+        assert_eq!(out.events, vec![Event::SteppedDown { term: 3 }]);
+        assert!(out.messages.is_empty(), "a reply is not answered");
+
+        // A candidate refused by a voter of a later term steps down too.
+        let mut candidate = follower(1, 3, 1, &[]);
+        candidate.step(Input::ElectionTimeout);
+        let out = receive(
+            &mut candidate,
+            0,
+            Message::RequestVoteReply {
+                term: 7,
+                granted: false,
+            },
+        );
+        assert_eq!(candidate.state(), (7, false));
+        assert_eq!(candidate.role, Role::Follower);
+        assert_eq!(candidate.voted_for, None);
+        assert_eq!(
+            out.persist.map(|p| (p.current_term, p.voted_for)),
+            Some((7, None))
+        );
+    }
+
+    #[test]
+    fn stale_term_requests_rejected_with_our_term() {
+        let mut node = follower(0, 3, 5, &[1, 3]);
+        node.leader_hint = Some(2);
+        let before = node.clone();
+
+        let out = receive(
+            &mut node,
+            1,
+            Message::RequestVote {
+                term: 4,
+                last_log_index: 9,
+                last_log_term: 4,
+            },
+        );
+        assert_eq!(
+            out.messages,
+            vec![(
+                1,
+                Message::RequestVoteReply {
+                    term: 5,
+                    granted: false
+                }
+            )]
+        );
+        assert!(out.timers.is_empty() && out.persist.is_none());
+
+        let out = receive(&mut node, 1, append(4, 2, 3, entries_at(3, &[4]), 3));
+        match sent_to(&out, 1).as_slice() {
+            [Message::AppendEntriesReply { term, success, .. }] => {
+                assert_eq!((*term, *success), (5, false));
+            }
+            other => panic!("expected one rejection, got {other:?}"),
+        }
+        assert!(
+            out.timers.is_empty(),
+            "a stale leader does not reset our timer"
+        );
+
+        let out = receive(
+            &mut node,
+            1,
+            Message::InstallSnapshot {
+                term: 4,
+                last_included_index: 5,
+                last_included_term: 4,
+                data: vec![1],
+            },
+        );
+        match sent_to(&out, 1).as_slice() {
+            [Message::InstallSnapshotReply { term, .. }] => assert_eq!(*term, 5),
+            other => panic!("expected one reply, got {other:?}"),
+        }
+        assert!(out.apply.is_empty() && out.persist.is_none());
+        assert_eq!(node, before, "stale requests change nothing");
+    }
+
+    #[test]
+    fn stale_replies_ignored() {
+        let mut node = leader(0, 3, 5, &[1, 5, 5]);
+        let before = node.clone();
+        let replies = [
+            append_ok(4, 3),
+            Message::AppendEntriesReply {
+                term: 4,
+                success: false,
+                match_index: 0,
+                conflict_index: 1,
+                conflict_term: None,
+            },
+            Message::InstallSnapshotReply {
+                term: 4,
+                match_index: 3,
+            },
+            Message::RequestVoteReply {
+                term: 4,
+                granted: true,
+            },
+        ];
+        for reply in replies {
+            let out = receive(&mut node, 1, reply.clone());
+            assert_eq!(
+                out,
+                Output::default(),
+                "{reply:?} of an older term does nothing"
+            );
+        }
+        assert_eq!(node, before);
+        assert_eq!(progress(&node, 1).match_index, 0);
+    }
+
+    #[test]
+    fn messages_from_non_peers_ignored() {
+        let mut node = follower(0, 3, 1, &[]);
+        let before = node.clone();
+        for from in [0, 3, 9] {
+            let out = receive(&mut node, from, append(9, 0, 0, vec![], 0));
+            assert_eq!(out, Output::default());
+        }
+        assert_eq!(node, before);
+    }
+
+    #[test]
+    fn propose_on_follower_returns_not_leader_with_leader_hint() {
+        let mut node = follower(1, 3, 1, &[]);
+        let out = node.step(Input::Propose(7));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::NotLeader { leader_hint: None })
+        );
+        receive(&mut node, 2, append(1, 0, 0, vec![], 0));
+        let out = node.step(Input::Propose(7));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::NotLeader {
+                leader_hint: Some(2)
+            })
+        );
+        assert!(out.persist.is_none() && out.messages.is_empty());
+        assert_eq!(node.log.last_index(), 0, "nothing appended");
+
+        // A candidate knows no leader.
+        node.step(Input::ElectionTimeout);
+        let out = node.step(Input::Propose(7));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::NotLeader { leader_hint: None })
+        );
+    }
+
+    #[test]
+    fn propose_on_leader_appends_persists_and_replicates() {
+        let mut node = leader(0, 3, 2, &[1]);
+        let out = node.step(Input::Propose(42));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::Accepted { index: 2, term: 2 })
+        );
+        let persisted = out.persist.clone().expect("the new entry is persisted");
+        assert_eq!(
+            persisted.log.entry(2),
+            Some(&Entry {
+                term: 2,
+                command: Some(42)
+            })
+        );
+        for peer in [1, 2] {
+            assert_eq!(
+                sent_to(&out, peer),
+                vec![&append(
+                    2,
+                    1,
+                    1,
+                    vec![Entry {
+                        term: 2,
+                        command: Some(42)
+                    }],
+                    0
+                )]
+            );
+        }
+        assert_eq!(
+            node.commit_index, 0,
+            "not committed before a majority has it"
+        );
+    }
+
+    #[test]
+    fn log_indices_start_at_one_and_no_noop_by_default() {
+        let mut node = follower(0, 3, 0, &[]);
+        node.step(Input::ElectionTimeout);
+        let out = receive(
+            &mut node,
+            1,
+            Message::RequestVoteReply {
+                term: 1,
+                granted: true,
+            },
+        );
+        assert!(node.is_leader());
+        assert_eq!(node.log.last_index(), 0, "a new leader appends nothing");
+        assert!(out.persist.is_none(), "nothing new to persist on election");
+        let out = node.step(Input::Propose(5));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::Accepted { index: 1, term: 1 })
+        );
+        let out = node.step(Input::Propose(6));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::Accepted { index: 2, term: 1 })
+        );
+    }
+
+    #[test]
+    fn noop_on_election_appends_one() {
+        let mut config = Config::new(3);
+        config.noop_on_election = true;
+        let mut node = Node::new(0, config);
+        node.step(Input::ElectionTimeout);
+        let out = receive(
+            &mut node,
+            2,
+            Message::RequestVoteReply {
+                term: 1,
+                granted: true,
+            },
+        );
+        assert!(node.is_leader());
+        let noop = Entry {
+            term: 1,
+            command: None,
+        };
+        assert_eq!(node.log.entries(), &[noop]);
+        assert_eq!(
+            out.persist.as_ref().map(|p| p.log.entries().to_vec()),
+            Some(vec![noop])
+        );
+        assert_eq!(sent_to(&out, 1), vec![&append(1, 0, 0, vec![noop], 0)]);
+        let out = node.step(Input::Propose(5));
+        assert_eq!(
+            out.proposal,
+            Some(ProposeResult::Accepted { index: 2, term: 1 })
+        );
+    }
+
+    #[test]
+    fn apply_in_index_order_exactly_once_per_incarnation() {
+        let mut node = follower(1, 3, 1, &[]);
+        let out = receive(&mut node, 0, append(1, 0, 0, entries_at(1, &[1, 1, 1]), 2));
+        assert_eq!(applied_indices(&out), vec![1, 2]);
+        assert_eq!(
+            out.apply[0],
+            Apply::Entry {
+                index: 1,
+                term: 1,
+                command: Some(command(1, 1))
+            }
+        );
+        let out = receive(&mut node, 0, append(1, 3, 1, vec![], 3));
+        assert_eq!(applied_indices(&out), vec![3]);
+        let out = receive(&mut node, 0, append(1, 0, 0, entries_at(1, &[1, 1, 1]), 3));
+        assert!(
+            out.apply.is_empty(),
+            "a duplicate delivery applies nothing again"
+        );
+        assert_eq!(node.last_applied, 3);
+
+        // A new incarnation starts from its snapshot (none here) and applies again from 1.
+        let mut node = Node::restart(1, node.config.clone(), node.persisted());
+        assert_eq!((node.commit_index, node.last_applied), (0, 0));
+        let out = receive(&mut node, 0, append(1, 3, 1, vec![], 3));
+        assert_eq!(applied_indices(&out), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn restart_from_persisted_state_alone() {
+        let mut node = leader(0, 3, 3, &[1, 2, 3, 3]);
+        node.commit_index = 4;
+        node.last_applied = 4;
+        node.step(Input::Snapshot {
+            index: 2,
+            data: vec![7, 7],
+        });
+        let persisted = node.persisted();
+        let restarted = Node::restart(0, node.config.clone(), persisted.clone());
+        assert_eq!(restarted.role, Role::Follower, "volatile role reset");
+        assert_eq!(restarted.leader_hint, None);
+        assert_eq!(restarted.state(), (3, false));
+        assert_eq!(restarted.voted_for, Some(0), "the vote survives");
+        assert_eq!(
+            restarted.log, node.log,
+            "the log survives, compacted prefix included"
+        );
+        assert_eq!(restarted.snapshot, vec![7, 7]);
+        assert_eq!(
+            (restarted.commit_index, restarted.last_applied),
+            (2, 2),
+            "commit index = snapshot index"
+        );
+        assert_eq!(restarted.persisted(), persisted);
+        assert_eq!(
+            Node::restart(0, Config::new(3), Persistent::default()),
+            Node::new(0, Config::new(3))
+        );
+    }
+
+    #[test]
+    fn state_reports_term_and_leadership() {
+        let node = follower(0, 3, 4, &[]);
+        assert_eq!(node.state(), (4, false));
+        assert_eq!(leader(0, 3, 4, &[]).state(), (4, true));
     }
 }

@@ -69,8 +69,7 @@ impl Node {
         self.become_follower(out);
         self.leader_hint = Some(leader);
         out.timers.push(Timer::ResetElection);
-        if crate::mutant!(self.config, SetVotedForToLeaderOnAppend) && term == self.current_term
-        {
+        if crate::mutant!(self.config, SetVotedForToLeaderOnAppend) && term == self.current_term {
             self.voted_for = Some(leader);
             self.dirty = true;
         }
@@ -221,7 +220,11 @@ impl Node {
 
     /// Where to resume a follower after a rejection: just past our last entry of ConflictTerm
     /// if we have that term, else the follower's ConflictIndex.
-    fn leader_next_for_conflict(&self, conflict_index: Index, conflict_term: Option<Term>) -> Index {
+    fn leader_next_for_conflict(
+        &self,
+        conflict_index: Index,
+        conflict_term: Option<Term>,
+    ) -> Index {
         let by_term = conflict_term.and_then(|t| self.log.last_index_of_term(t));
         match by_term {
             Some(index) => index + 1,
@@ -255,5 +258,349 @@ impl Node {
             }
         }
         self.set_commit_index(best, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Figure 2's AppendEntries rules (receiver and leader), fast backup, the entry cap and the
+    //! Figure 8 commit rule, one test per rule.
+
+    use crate::message::Message;
+    use crate::node::tests::{
+        append, append_ok, applied_indices, entries_at, follower, leader, log_of, progress,
+        receive, sent_to,
+    };
+    use crate::node::{Event, Input, Node, Output, Role, Timer};
+    use crate::types::{Index, NodeId, Term};
+    use crate::Config;
+
+    fn reject(term: Term, conflict_index: Index, conflict_term: Option<Term>) -> Message {
+        Message::AppendEntriesReply {
+            term,
+            success: false,
+            match_index: 0,
+            conflict_index,
+            conflict_term,
+        }
+    }
+
+    /// The one AppendEntriesReply `out` sends to `to`.
+    fn reply_to(out: &Output, to: NodeId) -> Message {
+        match sent_to(out, to).as_slice() {
+            [m @ Message::AppendEntriesReply { .. }] => (*m).clone(),
+            other => panic!("expected one AppendEntriesReply, got {other:?}"),
+        }
+    }
+
+    /// The one AppendEntries `out` sends to `to`: (prev_log_index, prev_log_term, entries).
+    fn append_to(out: &Output, to: NodeId) -> (Index, Term, usize) {
+        match sent_to(out, to).as_slice() {
+            [Message::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                ..
+            }] => (*prev_log_index, *prev_log_term, entries.len()),
+            other => panic!("expected one AppendEntries, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn append_entries_consistency_check_on_prev_log_index_and_term() {
+        let mut node = follower(1, 3, 3, &[1, 1, 2]);
+        let out = receive(&mut node, 0, append(3, 3, 3, entries_at(4, &[3]), 0));
+        assert_eq!(reply_to(&out, 0), reject(3, 3, Some(2)));
+        assert_eq!(
+            node.log,
+            log_of(&[1, 1, 2]),
+            "a failed check changes no entry"
+        );
+        assert!(out.persist.is_none());
+        assert_eq!(
+            out.timers,
+            vec![Timer::ResetElection],
+            "still our leader: reset the timer"
+        );
+        assert_eq!(node.leader_hint, Some(0));
+
+        let out = receive(&mut node, 0, append(3, 2, 1, entries_at(3, &[3]), 0));
+        assert_eq!(reply_to(&out, 0), append_ok(3, 3));
+        assert_eq!(node.log, log_of(&[1, 1, 3]));
+    }
+
+    #[test]
+    fn append_entries_truncates_only_from_first_conflicting_entry() {
+        let mut node = follower(1, 3, 3, &[1, 1, 2, 2]);
+        let out = receive(&mut node, 0, append(3, 1, 1, entries_at(2, &[1, 3, 3]), 0));
+        assert_eq!(node.log, log_of(&[1, 1, 3, 3]));
+        assert_eq!(out.events, vec![Event::LogTruncated { from: 3 }]);
+        assert_eq!(reply_to(&out, 0), append_ok(3, 4));
+        assert_eq!(out.persist.as_ref().map(|p| &p.log), Some(&node.log));
+    }
+
+    #[test]
+    fn late_shorter_append_entries_erases_nothing() {
+        let mut node = follower(1, 3, 1, &[1, 1, 1, 1]);
+        let out = receive(&mut node, 0, append(1, 1, 1, entries_at(2, &[1]), 0));
+        assert_eq!(
+            node.log,
+            log_of(&[1, 1, 1, 1]),
+            "entries after the request are kept"
+        );
+        assert!(out.persist.is_none() && out.events.is_empty());
+        assert_eq!(
+            reply_to(&out, 0),
+            append_ok(1, 2),
+            "match index from the request, not from our log"
+        );
+    }
+
+    #[test]
+    fn append_entries_appends_only_new_entries() {
+        let mut node = follower(1, 3, 1, &[1, 1]);
+        let out = receive(&mut node, 0, append(1, 0, 0, entries_at(1, &[1, 1, 1]), 0));
+        assert_eq!(node.log, log_of(&[1, 1, 1]));
+        assert!(out.events.is_empty(), "no truncation");
+        assert_eq!(out.persist.as_ref().map(|p| &p.log), Some(&node.log));
+        assert_eq!(reply_to(&out, 0), append_ok(1, 3));
+    }
+
+    #[test]
+    fn follower_commit_is_min_of_leader_commit_and_last_new_entry() {
+        // Entries 3-4 (term 2) are a dead leader's leftovers; the term-3 leader committed 4
+        // entries of its own, but this heartbeat only vouches for our log up to index 2.
+        let mut node = follower(1, 3, 3, &[1, 1, 2, 2]);
+        let out = receive(&mut node, 0, append(3, 2, 1, vec![], 4));
+        assert_eq!(node.commit_index, 2);
+        assert_eq!(out.events, vec![Event::CommitAdvanced { from: 0, to: 2 }]);
+        assert_eq!(applied_indices(&out), vec![1, 2]);
+    }
+
+    #[test]
+    fn follower_commit_never_decreases() {
+        let mut node = follower(1, 3, 1, &[]);
+        receive(&mut node, 0, append(1, 0, 0, entries_at(1, &[1, 1, 1]), 3));
+        assert_eq!(node.commit_index, 3);
+        for late in [
+            append(1, 1, 1, vec![], 3),
+            append(1, 0, 0, entries_at(1, &[1]), 0),
+        ] {
+            let out = receive(&mut node, 0, late);
+            assert_eq!(node.commit_index, 3);
+            assert!(out.events.is_empty() && out.apply.is_empty());
+        }
+    }
+
+    #[test]
+    fn candidate_of_same_term_steps_down_on_append_entries() {
+        let mut node = follower(0, 3, 0, &[]);
+        node.step(Input::ElectionTimeout);
+        let out = receive(&mut node, 2, append(1, 0, 0, vec![], 0));
+        assert_eq!(node.role, Role::Follower);
+        assert_eq!(node.current_term, 1);
+        assert_eq!(node.voted_for, Some(0), "the vote of this term stands");
+        assert_eq!(node.leader_hint, Some(2));
+        assert_eq!(out.events, vec![Event::SteppedDown { term: 1 }]);
+        assert_eq!(out.timers, vec![Timer::ResetElection]);
+        assert_eq!(reply_to(&out, 2), append_ok(1, 0));
+    }
+
+    #[test]
+    fn leader_heartbeat_sends_append_entries_from_next_index() {
+        let mut node = leader(0, 3, 2, &[1, 2]);
+        let out = node.step(Input::HeartbeatTimeout);
+        assert_eq!(out.messages.len(), 2);
+        assert_eq!(append_to(&out, 1), (2, 2, 0), "empty AppendEntries");
+        let mut plain = follower(1, 3, 2, &[]);
+        assert!(plain.step(Input::HeartbeatTimeout).messages.is_empty());
+    }
+
+    #[test]
+    fn leader_progress_derived_from_the_request() {
+        let mut node = leader(0, 3, 2, &[1, 2, 2, 2, 2]);
+        receive(&mut node, 1, append_ok(2, 3));
+        assert_eq!(progress(&node, 1).match_index, 3, "not our last index (5)");
+        let out = receive(&mut node, 1, append_ok(2, 3));
+        assert_eq!(
+            progress(&node, 1).match_index,
+            3,
+            "a duplicated reply does not inflate"
+        );
+        assert!(out.events.is_empty());
+        receive(&mut node, 1, append_ok(2, 2));
+        assert_eq!(
+            progress(&node, 1).match_index,
+            3,
+            "a late reply does not regress"
+        );
+        receive(&mut node, 1, append_ok(2, 9));
+        assert_eq!(
+            progress(&node, 1).match_index,
+            5,
+            "never beyond our own log"
+        );
+        assert_eq!(progress(&node, 1).next_index, 6);
+    }
+
+    #[test]
+    fn leader_ignores_append_replies_from_older_terms() {
+        let mut node = leader(0, 3, 3, &[3, 3]);
+        let out = receive(&mut node, 1, append_ok(2, 2));
+        assert_eq!(out, Output::default());
+        assert_eq!((progress(&node, 1).match_index, node.commit_index), (0, 0));
+    }
+
+    #[test]
+    fn leader_commits_only_current_term_entries_by_counting() {
+        // Figure 8: entry 2 (term 2) reaches a majority of 5 under the term-4 leader, yet it is
+        // not committed until an entry of term 4 is.
+        let mut node = leader(0, 5, 4, &[1, 2]);
+        receive(&mut node, 1, append_ok(4, 2));
+        let out = receive(&mut node, 2, append_ok(4, 2));
+        assert_eq!(
+            node.commit_index, 0,
+            "an old-term entry on 3 of 5 is not committed"
+        );
+        assert!(out.apply.is_empty());
+        node.step(Input::Propose(77));
+        receive(&mut node, 1, append_ok(4, 3));
+        assert_eq!(node.commit_index, 0, "entry 3 on 2 of 5 only");
+        let out = receive(&mut node, 2, append_ok(4, 3));
+        assert_eq!(node.commit_index, 3);
+        assert_eq!(out.events, vec![Event::CommitAdvanced { from: 0, to: 3 }]);
+        assert_eq!(applied_indices(&out), vec![1, 2, 3], "in index order");
+    }
+
+    #[test]
+    fn fast_backup_follower_reports_conflict_term_and_its_first_index() {
+        let mut node = follower(1, 3, 3, &[1, 2, 2, 2]);
+        let out = receive(&mut node, 0, append(3, 4, 3, vec![], 0));
+        assert_eq!(reply_to(&out, 0), reject(3, 2, Some(2)));
+    }
+
+    #[test]
+    fn fast_backup_follower_too_short() {
+        let mut node = follower(1, 3, 3, &[1]);
+        let out = receive(&mut node, 0, append(3, 5, 2, vec![], 0));
+        assert_eq!(
+            reply_to(&out, 0),
+            reject(3, 2, None),
+            "ConflictIndex = last + 1, no ConflictTerm"
+        );
+        let mut leader = leader(0, 3, 3, &[1, 2, 2, 3, 3]);
+        let out = receive(&mut leader, 1, reject(3, 2, None));
+        assert_eq!(progress(&leader, 1).next_index, 2);
+        assert_eq!(
+            out.events,
+            vec![Event::BackedUp {
+                peer: 1,
+                next_index: 2
+            }]
+        );
+        assert_eq!(
+            append_to(&out, 1),
+            (1, 1, 4),
+            "retried at once from the new nextIndex"
+        );
+    }
+
+    #[test]
+    fn fast_backup_leader_has_conflict_term() {
+        let mut node = leader(0, 3, 5, &[1, 2, 2, 2, 5, 5]);
+        let out = receive(&mut node, 1, reject(5, 2, Some(2)));
+        assert_eq!(
+            progress(&node, 1).next_index,
+            5,
+            "just past our last entry of term 2"
+        );
+        assert_eq!(append_to(&out, 1), (4, 2, 2));
+    }
+
+    #[test]
+    fn fast_backup_leader_lacks_conflict_term() {
+        let mut node = leader(0, 3, 5, &[1, 1, 4, 4, 5]);
+        let out = receive(&mut node, 1, reject(5, 3, Some(3)));
+        assert_eq!(
+            progress(&node, 1).next_index,
+            3,
+            "the follower's ConflictIndex"
+        );
+        assert_eq!(append_to(&out, 1), (2, 1, 3));
+    }
+
+    /// Exchange messages between a leader and one follower until nothing is in flight; the
+    /// number of request/reply round trips it took.
+    fn round_trips_to_converge(leader: &mut Node, follower: &mut Node) -> usize {
+        let (l, f) = (leader.id, follower.id);
+        let mut to_follower = leader.step(Input::HeartbeatTimeout).messages;
+        let mut trips = 0;
+        while !to_follower.is_empty() {
+            trips += 1;
+            assert!(trips <= 100, "no convergence");
+            let mut replies = Vec::new();
+            for (to, msg) in to_follower.drain(..).filter(|(to, _)| *to == f) {
+                assert_eq!(to, f);
+                replies.extend(receive(follower, l, msg).messages);
+            }
+            for (_, reply) in replies {
+                let out = receive(leader, f, reply);
+                to_follower.extend(out.messages.into_iter().filter(|(to, _)| *to == f));
+            }
+        }
+        trips
+    }
+
+    #[test]
+    fn fifty_entry_divergence_repaired_in_few_round_trips() {
+        let stale = [vec![1], vec![2; 50]].concat();
+        let cases = [
+            (
+                "leader lacks the follower's term",
+                [vec![1], vec![3; 50]].concat(),
+            ),
+            (
+                "leader has the follower's term",
+                [vec![1], vec![2; 10], vec![3; 40]].concat(),
+            ),
+            ("follower too short", [vec![1], vec![3; 100]].concat()),
+        ];
+        for (why, leader_log) in cases {
+            let mut l = leader(0, 3, 3, &leader_log);
+            for (follower_log, label) in [(&stale[..], "diverged"), (&[1][..], "short")] {
+                let mut l = l.clone();
+                let mut f = follower(1, 3, 3, follower_log);
+                let trips = round_trips_to_converge(&mut l, &mut f);
+                assert_eq!(f.log, l.log, "{why}, {label}: repaired");
+                assert_eq!(progress(&l, 1).match_index, l.log.last_index());
+                // One round trip to learn the conflict, then ceil(len / 64) to ship entries.
+                let shipping = (leader_log.len() as usize - 1).div_ceil(64);
+                assert!(trips <= 2 + shipping, "{why}, {label}: {trips} round trips");
+            }
+            // Committing follows: the leader now has a majority for its current-term entries.
+            let mut f = follower(1, 3, 3, &stale);
+            round_trips_to_converge(&mut l, &mut f);
+            assert_eq!(l.commit_index, l.log.last_index(), "{why}");
+        }
+    }
+
+    #[test]
+    fn entries_per_append_capped() {
+        let mut config = Config::new(3);
+        config.max_entries_per_append = 2;
+        let mut node = leader(0, 3, 2, &[1, 1, 1, 1, 1]);
+        node.config = config;
+        let out = receive(&mut node, 1, reject(2, 1, None));
+        assert_eq!(append_to(&out, 1), (0, 0, 2));
+        let out = receive(&mut node, 1, append_ok(2, 2));
+        assert_eq!(
+            append_to(&out, 1),
+            (2, 1, 2),
+            "still behind: the next batch at once"
+        );
+        let out = receive(&mut node, 1, append_ok(2, 4));
+        assert_eq!(append_to(&out, 1), (4, 1, 1));
+        let out = receive(&mut node, 1, append_ok(2, 5));
+        assert!(out.messages.is_empty(), "caught up: wait for the heartbeat");
     }
 }

@@ -79,81 +79,88 @@ impl Cluster {
 
     /// Apply one operation, then check every invariant.
     pub fn apply(&mut self, op: &Op) -> Result<Outcome, Violation> {
-        let outcome = self.apply_unchecked(op);
+        self.apply_with_output(op).map(|(outcome, _)| outcome)
+    }
+
+    /// Apply one operation, then check every invariant; also returns what the stepped server
+    /// output (empty when no server stepped). Drivers with timers and a service read it.
+    pub fn apply_with_output(&mut self, op: &Op) -> Result<(Outcome, Output), Violation> {
+        let (outcome, out) = self.run(op);
         if outcome != Outcome::Skipped {
             self.check()?;
         }
-        Ok(outcome)
+        Ok((outcome, out))
     }
 
     /// Apply one operation without checking the invariants (callers check when they choose).
     pub fn apply_unchecked(&mut self, op: &Op) -> Outcome {
+        self.run(op).0
+    }
+
+    fn run(&mut self, op: &Op) -> (Outcome, Output) {
         let n = self.config.cluster_size;
+        let done = |out| (Outcome::Done, out);
+        let nothing = |outcome| (outcome, Output::default());
         match *op {
             Op::Deliver { msg } => {
                 if msg >= self.network.len() {
-                    return Outcome::Skipped;
+                    return nothing(Outcome::Skipped);
                 }
                 let env = self.network.remove(msg);
                 if !self.link_up(env.from, env.to) || self.nodes[env.to as usize].is_none() {
-                    return Outcome::Lost;
+                    return nothing(Outcome::Lost);
                 }
-                self.step(
+                done(self.step(
                     env.to,
                     Input::Receive {
                         from: env.from,
                         msg: env.msg,
                     },
-                );
-                Outcome::Done
+                ))
             }
             Op::Drop { msg } if msg < self.network.len() => {
                 self.network.remove(msg);
-                Outcome::Done
+                nothing(Outcome::Done)
             }
             Op::Duplicate { msg } if msg < self.network.len() => {
                 self.network.push(self.network[msg].clone());
-                Outcome::Done
+                nothing(Outcome::Done)
             }
             Op::ElectionTimeout { node } if self.is_up(node) => {
-                self.step(node, Input::ElectionTimeout);
-                Outcome::Done
+                done(self.step(node, Input::ElectionTimeout))
             }
             Op::HeartbeatTimeout { node } if self.is_up(node) => {
-                self.step(node, Input::HeartbeatTimeout);
-                Outcome::Done
+                done(self.step(node, Input::HeartbeatTimeout))
             }
             Op::Propose { node, command } if self.is_up(node) => {
-                self.step(node, Input::Propose(command));
-                Outcome::Done
+                done(self.step(node, Input::Propose(command)))
             }
             Op::Crash { node } if self.is_up(node) => {
                 self.nodes[node as usize] = None;
-                Outcome::Done
+                nothing(Outcome::Done)
             }
             Op::Restart { node } if node < n => {
                 self.restart(node);
-                Outcome::Done
+                nothing(Outcome::Done)
             }
             Op::Partition { ref group } if group.iter().all(|&id| id < n) => {
                 for (id, side) in self.side.iter_mut().enumerate() {
                     *side = group.contains(&(id as NodeId));
                 }
-                Outcome::Done
+                nothing(Outcome::Done)
             }
             Op::Heal => {
                 self.side.iter_mut().for_each(|s| *s = false);
-                Outcome::Done
+                nothing(Outcome::Done)
             }
             Op::Snapshot { node } if self.is_up(node) => {
                 let index = self.nodes[node as usize]
                     .as_ref()
                     .map_or(0, |n| n.last_applied());
                 let data = encode_service(&self.services[node as usize]);
-                self.step(node, Input::Snapshot { index, data });
-                Outcome::Done
+                done(self.step(node, Input::Snapshot { index, data }))
             }
-            _ => Outcome::Skipped,
+            _ => nothing(Outcome::Skipped),
         }
     }
 

@@ -574,7 +574,7 @@ mod tests {
                 assert_eq!(f.log, l.log, "{why}, {label}: repaired");
                 assert_eq!(progress(&l, 1).match_index, l.log.last_index());
                 // One round trip to learn the conflict, then ceil(len / 64) to ship entries.
-                let shipping = (leader_log.len() as usize - 1).div_ceil(64);
+                let shipping = (leader_log.len() - 1).div_ceil(64);
                 assert!(trips <= 2 + shipping, "{why}, {label}: {trips} round trips");
             }
             // Committing follows: the leader now has a majority for its current-term entries.

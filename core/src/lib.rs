@@ -10,6 +10,8 @@
 pub mod cluster;
 pub mod config;
 mod election;
+#[cfg(feature = "arbitrary")]
+pub mod fuzzing;
 pub mod history;
 pub mod invariants;
 pub mod log;

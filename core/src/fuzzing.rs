@@ -1,0 +1,482 @@
+//! Fuzz inputs and their interpreter, shared by the cargo-fuzz targets in `fuzz/` and by the
+//! corpus replay under `cargo test`: one decoding (`arbitrary_take_rest`, as libFuzzer does), one
+//! run through the [`Cluster`] driver, judged by its invariant check after every operation.
+
+use crate::cluster::{Cluster, Op, Outcome};
+use crate::config::Config;
+use crate::invariants::{Situation, Violation};
+use crate::trace::Trace;
+use crate::types::{Command, NodeId};
+use arbitrary::{Arbitrary, Unstructured};
+use std::fmt;
+
+/// The most operations one input runs (longer inputs are cut here).
+pub const MAX_OPS: usize = 100;
+
+/// Which fuzz target an input is for: it sets the operation mix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Elections under faults; proposals rare, no snapshots.
+    Election,
+    /// The full operation set: proposals, conflicting logs, fast backup, snapshots.
+    Replication,
+}
+
+/// The kind of a fuzz operation; see [`FuzzOp`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Deliver,
+    Drop,
+    Duplicate,
+    ElectionTimeout,
+    HeartbeatTimeout,
+    Propose,
+    Crash,
+    Restart,
+    Partition,
+    Heal,
+    Snapshot,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Election => "election",
+            Target::Replication => "replication",
+        }
+    }
+
+    /// Each kind's share of the 256 values of an operation's first byte.
+    fn weights(self) -> &'static [(Kind, u16)] {
+        match self {
+            Target::Election => &[
+                (Kind::Deliver, 96),
+                (Kind::Drop, 16),
+                (Kind::Duplicate, 16),
+                (Kind::ElectionTimeout, 48),
+                (Kind::HeartbeatTimeout, 16),
+                (Kind::Crash, 16),
+                (Kind::Restart, 16),
+                (Kind::Partition, 12),
+                (Kind::Heal, 12),
+                (Kind::Propose, 8),
+            ],
+            Target::Replication => &[
+                (Kind::Deliver, 88),
+                (Kind::Drop, 12),
+                (Kind::Duplicate, 12),
+                (Kind::ElectionTimeout, 24),
+                (Kind::HeartbeatTimeout, 24),
+                (Kind::Propose, 40),
+                (Kind::Crash, 12),
+                (Kind::Restart, 12),
+                (Kind::Partition, 10),
+                (Kind::Heal, 10),
+                (Kind::Snapshot, 12),
+            ],
+        }
+    }
+
+    fn kind_of(self, tag: u8) -> Kind {
+        let mut end = 0;
+        for &(kind, weight) in self.weights() {
+            end += weight;
+            if u16::from(tag) < end {
+                return kind;
+            }
+        }
+        Kind::Deliver // unreachable: the weights sum to 256 (pinned by a test)
+    }
+
+    /// The first byte that decodes to `kind`, if this target has it.
+    fn tag_of(self, kind: Kind) -> Option<u8> {
+        let mut start = 0;
+        for &(k, weight) in self.weights() {
+            if k == kind {
+                return u8::try_from(start).ok();
+            }
+            start += weight;
+        }
+        None
+    }
+}
+
+/// One operation before it meets a cluster: a kind and one raw byte, which [`FuzzOp::resolve`]
+/// maps onto the cluster at hand (a message position modulo the network length, a server id
+/// modulo the cluster size, a partition as a bit mask of ids).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FuzzOp {
+    pub kind: Kind,
+    pub arg: u8,
+}
+
+impl FuzzOp {
+    pub fn new(kind: Kind, arg: u8) -> FuzzOp {
+        FuzzOp { kind, arg }
+    }
+
+    /// The driver operation this is on `cluster`, or `None` if it has nothing to act on (a
+    /// message operation on an empty network). `command` is the next proposal's command.
+    pub fn resolve(self, cluster: &Cluster, command: Command) -> Option<Op> {
+        let n = cluster.config().cluster_size;
+        let node: NodeId = self.arg % n;
+        let len = cluster.network().len();
+        let msg = self.arg as usize % len.max(1);
+        let in_flight = len > 0;
+        Some(match self.kind {
+            Kind::Deliver if in_flight => Op::Deliver { msg },
+            Kind::Drop if in_flight => Op::Drop { msg },
+            Kind::Duplicate if in_flight => Op::Duplicate { msg },
+            Kind::Deliver | Kind::Drop | Kind::Duplicate => return None,
+            Kind::ElectionTimeout => Op::ElectionTimeout { node },
+            Kind::HeartbeatTimeout => Op::HeartbeatTimeout { node },
+            Kind::Propose => Op::Propose { node, command },
+            Kind::Crash => Op::Crash { node },
+            Kind::Restart => Op::Restart { node },
+            Kind::Partition => Op::Partition {
+                group: (0..n).filter(|id| self.arg >> id & 1 == 1).collect(),
+            },
+            Kind::Heal => Op::Heal,
+            Kind::Snapshot => Op::Snapshot { node },
+        })
+    }
+}
+
+/// A decoded fuzz input: a cluster of 3 to 5 servers and up to [`MAX_OPS`] operations.
+///
+/// Bytes: the first picks the size (`3 + b % 3`); then each operation is a byte picking its
+/// kind (by the target's weights) followed, except for `Heal`, by its argument byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    pub target: Target,
+    pub cluster_size: u8,
+    pub ops: Vec<FuzzOp>,
+}
+
+/// A run that held: the final cluster and the driver operations that took effect.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub cluster: Cluster,
+    pub ops: Vec<Op>,
+}
+
+/// Why an input failed: the first violated property and the trace that reproduces it.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub violation: Violation,
+    pub trace: Trace,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.violation.property, self.violation)
+    }
+}
+
+impl Scenario {
+    /// Decode bytes exactly as libFuzzer hands them to the target of `target`.
+    pub fn from_bytes(target: Target, bytes: &[u8]) -> arbitrary::Result<Scenario> {
+        let u = Unstructured::new(bytes);
+        match target {
+            Target::Election => ElectionInput::arbitrary_take_rest(u).map(|i| i.0),
+            Target::Replication => ReplicationInput::arbitrary_take_rest(u).map(|i| i.0),
+        }
+    }
+
+    fn decode(target: Target, u: &mut Unstructured) -> arbitrary::Result<Scenario> {
+        let cluster_size = 3 + u8::arbitrary(u)? % 3;
+        let mut ops = Vec::new();
+        while ops.len() < MAX_OPS && !u.is_empty() {
+            let kind = target.kind_of(u8::arbitrary(u)?);
+            let arg = if kind == Kind::Heal {
+                0
+            } else {
+                u8::arbitrary(u)?
+            };
+            ops.push(FuzzOp { kind, arg });
+        }
+        Ok(Scenario {
+            target,
+            cluster_size,
+            ops,
+        })
+    }
+
+    /// The bytes that decode to this scenario (for seeds); `None` if it has more than
+    /// [`MAX_OPS`] operations, a size outside 3..=5 or a kind its target lacks.
+    pub fn to_bytes(&self) -> Option<Vec<u8>> {
+        if !(3..=5).contains(&self.cluster_size) || self.ops.len() > MAX_OPS {
+            return None;
+        }
+        let mut bytes = vec![self.cluster_size - 3];
+        for op in &self.ops {
+            bytes.push(self.target.tag_of(op.kind)?);
+            if op.kind != Kind::Heal {
+                bytes.push(op.arg);
+            }
+        }
+        Some(bytes)
+    }
+
+    /// Run every operation through the cluster driver on `base` with this scenario's size,
+    /// checking every invariant after each operation that can change a server (the verdict of
+    /// `Cluster::apply`, which checks after every one, and of replaying the trace). Proposals carry commands 1, 2, 3, ...
+    /// Returns the final cluster and the operations that took effect, or the first violation with the trace of the operations that
+    /// took effect (origin `fuzz/<target>`, `expect` = the violated property).
+    pub fn run(&self, base: &Config) -> Result<Run, Box<Finding>> {
+        let config = Config {
+            cluster_size: self.cluster_size,
+            ..base.clone()
+        };
+        let mut cluster = match Cluster::new(config.clone()) {
+            Ok(c) => c,
+            Err(e) => panic!("the fuzz harness built an invalid config: {e}"),
+        };
+        let mut ops = Vec::with_capacity(self.ops.len());
+        let mut command = 1;
+        for fuzz_op in &self.ops {
+            let Some(op) = fuzz_op.resolve(&cluster, command) else {
+                continue;
+            };
+            let outcome = cluster.apply_unchecked(&op);
+            if outcome == Outcome::Skipped {
+                continue;
+            }
+            if changes_servers(&op, outcome) {
+                if let Err(violation) = cluster.check() {
+                    ops.push(op);
+                    let mut trace = Trace::new(format!("fuzz/{}", self.target.name()), config, ops);
+                    trace.expect = Some(violation.property);
+                    return Err(Box::new(Finding { violation, trace }));
+                }
+            }
+            if matches!(op, Op::Propose { .. }) {
+                command += 1;
+            }
+            ops.push(op);
+        }
+        Ok(Run { cluster, ops })
+    }
+}
+
+/// Can this operation change what the invariants read (servers, what they persisted, their
+/// histories)? Network-only operations and lost deliveries cannot, so the check that passed
+/// before them still holds: skipping it is what `Cluster::apply` would conclude, only cheaper.
+fn changes_servers(op: &Op, outcome: Outcome) -> bool {
+    let network_only = matches!(
+        op,
+        Op::Drop { .. } | Op::Duplicate { .. } | Op::Partition { .. } | Op::Heal
+    );
+    outcome == Outcome::Done && !network_only
+}
+
+/// The `election` target's input (libFuzzer decodes it with `arbitrary_take_rest`).
+#[derive(Clone, Debug)]
+pub struct ElectionInput(pub Scenario);
+
+/// The `replication` target's input.
+#[derive(Clone, Debug)]
+pub struct ReplicationInput(pub Scenario);
+
+impl<'a> Arbitrary<'a> for ElectionInput {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Scenario::decode(Target::Election, u).map(ElectionInput)
+    }
+}
+
+impl<'a> Arbitrary<'a> for ReplicationInput {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Scenario::decode(Target::Replication, u).map(ReplicationInput)
+    }
+}
+
+/// The `trace_decode` property on arbitrary bytes: the trace reader returns a value or a clean
+/// error (a panic escapes to the caller); a decoded trace re-encodes to the same value; and a
+/// decoded trace of at most [`MAX_OPS`] operations on the correct protocol replays without a
+/// violation (any op sequence is a legal history). `Err` says which part failed.
+pub fn check_trace_bytes(bytes: &[u8]) -> Result<(), String> {
+    let Ok(trace) = Trace::from_json(&String::from_utf8_lossy(bytes)) else {
+        return Ok(());
+    };
+    match Trace::from_json(&trace.to_json()) {
+        Ok(again) if again == trace => {}
+        Ok(again) => {
+            return Err(format!(
+                "re-encoding changed the trace: {trace:?} became {again:?}"
+            ))
+        }
+        Err(e) => return Err(format!("a decoded trace does not re-read: {e}")),
+    }
+    #[cfg(feature = "mutants")]
+    if trace.config.mutant.is_some() {
+        return Ok(());
+    }
+    if trace.ops.len() <= MAX_OPS {
+        match trace.replay() {
+            Ok(replay) => {
+                if let Some((k, v)) = replay.violation {
+                    return Err(format!(
+                        "{}: replay violated it at step {}: {v}",
+                        v.property,
+                        k + 1
+                    ));
+                }
+            }
+            Err(e) => return Err(format!("a decoded trace does not replay: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// How many inputs reached each interesting situation: the fuzzers' coverage, in Raft terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub inputs: u64,
+    pub counts: [u64; Situation::ALL.len()],
+}
+
+impl Reach {
+    pub fn record(&mut self, cluster: &Cluster) {
+        self.inputs += 1;
+        for s in cluster.reached() {
+            if let Some(k) = Situation::ALL.iter().position(|&a| a == s) {
+                self.counts[k] += 1;
+            }
+        }
+    }
+
+    pub fn count(&self, situation: Situation) -> u64 {
+        Situation::ALL
+            .iter()
+            .position(|&a| a == situation)
+            .map_or(0, |k| self.counts[k])
+    }
+}
+
+impl fmt::Display for Reach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "situations reached, out of {} inputs:", self.inputs)?;
+        for (s, count) in Situation::ALL.iter().zip(self.counts) {
+            writeln!(f, "  {count:>10}  {}", s.name())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_cover_every_byte() {
+        for target in [Target::Election, Target::Replication] {
+            let total: u16 = target.weights().iter().map(|w| w.1).sum();
+            assert_eq!(total, 256, "{target:?}");
+        }
+        assert_eq!(Target::Election.tag_of(Kind::Snapshot), None);
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let scenario = Scenario {
+            target: Target::Replication,
+            cluster_size: 5,
+            ops: vec![
+                FuzzOp::new(Kind::ElectionTimeout, 2),
+                FuzzOp::new(Kind::Heal, 0),
+                FuzzOp::new(Kind::Snapshot, 7),
+                FuzzOp::new(Kind::Deliver, 200),
+            ],
+        };
+        let bytes = scenario.to_bytes().expect("encodable");
+        assert_eq!(
+            Scenario::from_bytes(Target::Replication, &bytes).ok(),
+            Some(scenario)
+        );
+    }
+
+    #[test]
+    fn long_inputs_are_cut_and_empty_ones_run() {
+        let bytes = vec![1u8; 10 * MAX_OPS];
+        let s = Scenario::from_bytes(Target::Election, &bytes).expect("decodes");
+        assert_eq!((s.cluster_size, s.ops.len()), (4, MAX_OPS));
+        let empty = Scenario::from_bytes(Target::Election, &[]).expect("decodes");
+        assert!(empty.ops.is_empty());
+        assert!(empty.run(&Config::new(3)).is_ok());
+    }
+
+    #[test]
+    fn message_ops_on_an_empty_network_do_nothing() {
+        let cluster = Cluster::new(Config::new(3)).expect("valid");
+        assert_eq!(FuzzOp::new(Kind::Deliver, 9).resolve(&cluster, 1), None);
+        assert_eq!(
+            FuzzOp::new(Kind::Partition, 0b1010).resolve(&cluster, 1),
+            Some(Op::Partition { group: vec![1] })
+        );
+    }
+
+    #[test]
+    fn an_election_is_reached() {
+        let ops = [FuzzOp::new(Kind::ElectionTimeout, 0)]
+            .into_iter()
+            .chain([FuzzOp::new(Kind::Deliver, 0); 4])
+            .collect();
+        let s = Scenario {
+            target: Target::Election,
+            cluster_size: 3,
+            ops,
+        };
+        let run = s.run(&Config::new(3)).expect("no violation");
+        assert_eq!(run.ops.len(), 5, "a timeout and four deliveries");
+        let mut reach = Reach::default();
+        reach.record(&run.cluster);
+        assert_eq!(reach.count(Situation::LeaderElected), 1);
+        assert_eq!(reach.count(Situation::EntryCommitted), 0);
+    }
+
+    #[test]
+    fn trace_bytes_that_are_not_a_trace_are_a_clean_no() {
+        assert_eq!(check_trace_bytes(b"\xff{not json"), Ok(()));
+        let trace = Trace::new(
+            "test",
+            Config::new(3),
+            vec![Op::ElectionTimeout { node: 1 }],
+        );
+        assert_eq!(check_trace_bytes(trace.to_json().as_bytes()), Ok(()));
+    }
+
+    #[cfg(feature = "mutants")]
+    #[test]
+    fn a_mutant_violation_comes_with_a_replayable_trace() {
+        use crate::invariants::Property;
+        use crate::mutants::Mutant;
+        // s0 and s1 both time out in term 1; s2 votes for each (the mutant forgets its vote).
+        let mut ops = vec![
+            FuzzOp::new(Kind::ElectionTimeout, 0),
+            FuzzOp::new(Kind::ElectionTimeout, 1),
+        ];
+        ops.extend([FuzzOp::new(Kind::Deliver, 0); 12]);
+        let s = Scenario {
+            target: Target::Election,
+            cluster_size: 3,
+            ops,
+        };
+        let mut base = Config::new(3);
+        base.mutant = Some(Mutant::VoteIgnoresVotedFor);
+        let finding = s.run(&base).expect_err("the mutant double-votes");
+        assert_eq!(finding.trace.origin, "fuzz/election");
+        assert_eq!(finding.trace.expect, Some(finding.violation.property));
+        let text = finding.trace.to_json();
+        let replay = Trace::from_json(&text)
+            .expect("reads")
+            .replay()
+            .expect("replays");
+        let (_, v) = replay.violation.expect("the replay violates too");
+        assert_eq!(v, finding.violation);
+        assert!(matches!(
+            v.property,
+            Property::OneVotePerTerm | Property::ElectionSafety
+        ));
+        assert!(s.run(&Config::new(3)).is_ok(), "the correct protocol holds");
+    }
+}

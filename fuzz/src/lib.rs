@@ -1,0 +1,113 @@
+//! The harness shared by the fuzz targets: the run configuration (with `--features mutants`, the
+//! mutant named by `RAFT_MUTANT`, read once), what a violation leaves behind (a trace file, then
+//! a panic naming the property), and the reach tally printed when the fuzzer exits.
+
+use raft_core::fuzzing::{Finding, Reach, Scenario};
+use raft_core::{Config, Situation};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+static CONFIG: OnceLock<Config> = OnceLock::new();
+static REACH: Mutex<Reach> = Mutex::new(Reach {
+    inputs: 0,
+    counts: [0; Situation::ALL.len()],
+});
+
+/// Called once before fuzzing: read the configuration (a bad `RAFT_MUTANT` stops here with a
+/// one-line error) and print the reach tally when the process exits.
+pub fn init() {
+    let config = config();
+    #[cfg(feature = "mutants")]
+    if let Some(m) = config.mutant {
+        eprintln!("raft-fuzz: running mutant {}", m.name());
+    }
+    let _ = config;
+    extern "C" fn print_reach() {
+        if let Ok(reach) = REACH.lock() {
+            eprint!("raft-fuzz: {reach}");
+        }
+    }
+    extern "C" {
+        fn atexit(f: extern "C" fn()) -> std::os::raw::c_int;
+    }
+    // SAFETY: registers a plain function with the C runtime; it only reads a Mutex and prints.
+    unsafe {
+        atexit(print_reach);
+    }
+}
+
+/// Run one input; on a violation write its trace and panic with the property's name.
+pub fn check(scenario: &Scenario) {
+    match scenario.run(config()) {
+        Ok(run) => {
+            if let Ok(mut reach) = REACH.lock() {
+                reach.record(&run.cluster);
+            }
+        }
+        Err(finding) => report(&finding),
+    }
+}
+
+fn config() -> &'static Config {
+    CONFIG.get_or_init(|| {
+        #[allow(unused_mut)]
+        let mut config = Config::new(3);
+        match std::env::var("RAFT_MUTANT") {
+            Err(_) => {}
+            #[cfg(feature = "mutants")]
+            Ok(name) => match raft_core::Mutant::from_name(&name) {
+                Some(m) => config.mutant = Some(m),
+                None => fail(&format!("unknown mutant {name:?} in RAFT_MUTANT")),
+            },
+            #[cfg(not(feature = "mutants"))]
+            Ok(name) => fail(&format!(
+                "RAFT_MUTANT={name} needs the mutants feature: cargo fuzz run --features mutants ..."
+            )),
+        }
+        config
+    })
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("raft-fuzz: error: {message}");
+    std::process::exit(2)
+}
+
+fn report(finding: &Finding) -> ! {
+    let property = finding.violation.property;
+    let json = finding.trace.to_json();
+    let written = write_trace(finding, &json);
+    let features = if cfg!(feature = "mutants") {
+        " --features mutants"
+    } else {
+        ""
+    };
+    match written {
+        Ok(path) => panic!(
+            "{property}: {}\ntrace written to {}\nreplay it: cargo run -p model{features} -- replay {}",
+            finding.violation,
+            path.display(),
+            path.display()
+        ),
+        Err(e) => panic!("{property}: {}\n(could not write the trace: {e})\n{json}", finding.violation),
+    }
+}
+
+/// `$RAFT_FUZZ_TRACES/` or `fuzz/artifacts/<target>/`, named by a hash of the trace.
+fn write_trace(finding: &Finding, json: &str) -> std::io::Result<PathBuf> {
+    let target = finding.trace.origin.trim_start_matches("fuzz/");
+    let dir = match std::env::var_os("RAFT_FUZZ_TRACES") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("artifacts")
+            .join(target),
+    };
+    std::fs::create_dir_all(&dir)?;
+    // FNV-1a: stable across builds and machines, so a finding keeps its name.
+    let hash = json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let path = dir.join(format!("violation-{hash:016x}.json"));
+    std::fs::write(&path, json)?;
+    Ok(path)
+}

@@ -13,6 +13,7 @@ mod election;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
 pub mod history;
+pub mod incremental;
 pub mod invariants;
 pub mod log;
 pub mod message;

@@ -1,0 +1,264 @@
+//! The incremental invariant check behind `Cluster::apply_incremental`: after an operation that
+//! changed one server's view (its state, persisted state and history), only properties that
+//! involve that server can newly fail, so only they are checked. It never decides a verdict on
+//! its own: when it suspects anything, the full `check_all` runs and its answer is returned.
+//!
+//! Why it is equivalent to `check_all`, given every property held before the operation and only
+//! server `i`'s view changed:
+//! - ElectionSafety, LogMatching, OneVotePerTerm, LogTermsValid are conditions on pairs or on
+//!   single servers: pairs not involving `i` are unchanged, so checking `i` against each other
+//!   server suffices (LogMatching and LogTermsValid only when `i`'s log changed or it restarted).
+//! - The recorded transition properties held before, so no history had a violation; only
+//!   `i`'s history can have one now.
+//! - StateMachineSafety: applied histories only grow; a new conflict involves an index that `i`
+//!   newly applied in this step (`new_applies`), compared against every server.
+//! - LeaderCompleteness: a (leader, committed entry) pair can newly fail only if the leader is
+//!   `i` and became leader in this step (a leader of the same term keeps its entries:
+//!   LeaderAppendOnly), or the entry's commit term dropped because `i` newly applied it. With
+//!   StateMachineSafety holding, all servers agree on each applied index's (term, command), so
+//!   checking every server's applied entry is the same as checking `committed`'s chosen one.
+//! - CommittedOnMajority: holders only change on `i`'s persisted log, from the first index where
+//!   it changed (`first_change`); new committed entries are `i`'s new applies.
+
+use crate::invariants::{
+    check_all, election_safety, log_matching, log_terms_valid, one_vote_per_term, NodeView,
+    Violation,
+};
+use crate::log::Log;
+use crate::node::Persistent;
+use crate::types::{Index, Term};
+
+/// What server `i`'s view was before the operation.
+pub struct Before {
+    pub log: Option<Log>,
+    pub durable: Option<Persistent>,
+    /// `Some(term)` if it was a live leader of `term`.
+    pub leader_term: Option<Term>,
+    pub was_up: bool,
+}
+
+impl Before {
+    pub fn capture(view: &NodeView) -> Before {
+        Before {
+            log: view_log(view).cloned(),
+            durable: view.durable.cloned(),
+            leader_term: view
+                .node
+                .filter(|n| n.is_leader())
+                .map(|n| n.current_term()),
+            was_up: view.node.is_some(),
+        }
+    }
+}
+
+fn view_log<'a>(v: &NodeView<'a>) -> Option<&'a Log> {
+    v.node.map(|n| n.log()).or_else(|| v.durable.map(|p| &p.log))
+}
+
+/// `check_all(views)`, given that it held before the operation, that only `views[i]` changed,
+/// and that `new_applies` are the indices server `i` applied in the operation.
+pub fn check_after(
+    views: &[NodeView],
+    i: usize,
+    before: &Before,
+    new_applies: &[Index],
+) -> Result<(), Violation> {
+    if suspect(views, i, before, new_applies) {
+        check_all(views)
+    } else {
+        Ok(())
+    }
+}
+
+/// Could any property fail now? `false` only if none can.
+fn suspect(views: &[NodeView], i: usize, before: &Before, new_applies: &[Index]) -> bool {
+    let me = &views[i];
+    if me.history.violation.is_some() {
+        return true;
+    }
+    let pair = |j: usize| [views[i], views[j]];
+    let others = (0..views.len()).filter(|&j| j != i);
+    if others.clone().any(|j| election_safety(&pair(j)).is_err()) {
+        return true;
+    }
+    if one_vote_per_term(&[*me]).is_err() || log_terms_valid(&[*me]).is_err() {
+        return true;
+    }
+    let log_changed = view_log(me) != before.log.as_ref() || !before.was_up;
+    if log_changed && others.clone().any(|j| log_matching(&pair(j)).is_err()) {
+        return true;
+    }
+    // StateMachineSafety and LeaderCompleteness for the newly applied entries.
+    for &index in new_applies {
+        let Some(mine) = me.history.applied.get(&index) else {
+            continue;
+        };
+        let mut min_commit_term = mine.commit_term;
+        for v in views {
+            if let Some(a) = v.history.applied.get(&index) {
+                if (a.term, a.command) != (mine.term, mine.command) {
+                    return true;
+                }
+                min_commit_term = min_commit_term.min(a.commit_term);
+            }
+        }
+        for leader in views.iter().filter_map(|v| v.node).filter(|n| n.is_leader()) {
+            if min_commit_term < leader.current_term()
+                && index > leader.log().snapshot_index()
+                && leader.log().entry(index).map(|e| (e.term, e.command))
+                    != Some((mine.term, mine.command))
+            {
+                return true;
+            }
+        }
+        if !on_majority(views, index, mine.term) {
+            return true;
+        }
+    }
+    // LeaderCompleteness for a server that just became leader: every entry committed before.
+    if let Some(node) = me.node.filter(|n| n.is_leader()) {
+        let term = node.current_term();
+        if before.leader_term != Some(term) {
+            let log = node.log();
+            for v in views {
+                for (&index, a) in &v.history.applied {
+                    if a.commit_term < term
+                        && index > log.snapshot_index()
+                        && log.entry(index).map(|e| (e.term, e.command))
+                            != Some((a.term, a.command))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    // CommittedOnMajority where server i's persisted log changed.
+    if let Some(from) = first_change(before.durable.as_ref(), me.durable) {
+        for v in views {
+            for (&index, a) in v.history.applied.range(from..) {
+                if !on_majority(views, index, a.term) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Is (index, term) held by a majority of persisted logs (or below their snapshots)?
+fn on_majority(views: &[NodeView], index: Index, term: Term) -> bool {
+    let holders = views
+        .iter()
+        .filter(|v| {
+            v.durable.is_some_and(|p| {
+                index <= p.log.snapshot_index() || p.log.term_at(index) == Some(term)
+            })
+        })
+        .count();
+    holders * 2 > views.len()
+}
+
+/// The first index whose "held with term t" answer may differ between two persisted states
+/// (`None`: they answer alike everywhere).
+fn first_change(before: Option<&Persistent>, after: Option<&Persistent>) -> Option<Index> {
+    let (b, a) = match (before, after) {
+        (None, None) => return None,
+        (Some(b), Some(a)) => (&b.log, &a.log),
+        _ => return Some(1),
+    };
+    if b == a {
+        return None;
+    }
+    let last = b.last_index().max(a.last_index());
+    let held = |l: &Log, x: Index| {
+        if x <= l.snapshot_index() {
+            None // held whatever the term
+        } else {
+            Some(l.term_at(x))
+        }
+    };
+    (1..=last).find(|&x| held(b, x) != held(a, x)).or(Some(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cluster::{Cluster, Op};
+    use crate::config::Config;
+    use proptest::prelude::*;
+
+    fn op(n: u8) -> impl Strategy<Value = Op> {
+        let node = 0..n;
+        prop_oneof![
+            8 => (0usize..12).prop_map(|msg| Op::Deliver { msg }),
+            1 => (0usize..12).prop_map(|msg| Op::Drop { msg }),
+            1 => (0usize..12).prop_map(|msg| Op::Duplicate { msg }),
+            2 => node.clone().prop_map(|node| Op::ElectionTimeout { node }),
+            2 => node.clone().prop_map(|node| Op::HeartbeatTimeout { node }),
+            3 => (node.clone(), 1u64..4).prop_map(|(node, command)| Op::Propose { node, command }),
+            1 => node.clone().prop_map(|node| Op::Crash { node }),
+            1 => node.clone().prop_map(|node| Op::Restart { node }),
+            1 => proptest::collection::vec(0..n, 0..3).prop_map(|group| Op::Partition { group }),
+            1 => Just(Op::Heal),
+            1 => node.prop_map(|node| Op::Snapshot { node }),
+        ]
+    }
+
+    /// Drive two copies of a cluster with the same operations, one checked in full and one
+    /// incrementally; they must give the same verdict at every step.
+    fn agree(config: Config, ops: &[Op]) -> Result<(), TestCaseError> {
+        let mut full = Cluster::new(config.clone()).unwrap();
+        let mut fast = Cluster::new(config).unwrap();
+        for op in ops {
+            let a = full.apply_with_output(op);
+            let b = fast.apply_incremental(op);
+            prop_assert_eq!(&a, &b, "verdicts differ after {:?}", op);
+            if a.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn incremental_check_agrees_with_check_all(
+            n in 1u8..=5,
+            ops in proptest::collection::vec(op(5), 0..200),
+        ) {
+            let ops: Vec<Op> = ops.into_iter().filter(|o| fits(o, n)).collect();
+            agree(Config::new(n), &ops)?;
+        }
+    }
+
+    #[cfg(feature = "mutants")]
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+        /// Under every bug-zoo mutant (where violations do occur) the verdicts still agree.
+        #[test]
+        fn incremental_check_agrees_under_mutants(
+            m in 0..crate::mutants::Mutant::ALL.len(),
+            n in 2u8..=5,
+            ops in proptest::collection::vec(op(5), 0..300),
+        ) {
+            let ops: Vec<Op> = ops.into_iter().filter(|o| fits(o, n)).collect();
+            let mut config = Config::new(n);
+            config.mutant = Some(crate::mutants::Mutant::ALL[m]);
+            agree(config, &ops)?;
+        }
+    }
+
+    fn fits(op: &Op, n: u8) -> bool {
+        match op {
+            Op::ElectionTimeout { node }
+            | Op::HeartbeatTimeout { node }
+            | Op::Propose { node, .. }
+            | Op::Crash { node }
+            | Op::Restart { node }
+            | Op::Snapshot { node } => *node < n,
+            Op::Partition { group } => group.iter().all(|&g| g < n),
+            _ => true,
+        }
+    }
+}

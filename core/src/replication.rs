@@ -309,14 +309,15 @@ mod tests {
     #[test]
     fn append_entries_consistency_check_on_prev_log_index_and_term() {
         let mut node = follower(1, 3, 3, &[1, 1, 2]);
-        let out = receive(&mut node, 0, append(3, 3, 3, entries_at(4, &[3]), 0));
+        let out = receive(&mut node, 0, append(3, 3, 3, entries_at(4, &[3]), 3));
         assert_eq!(reply_to(&out, 0), reject(3, 3, Some(2)));
         assert_eq!(
             node.log,
             log_of(&[1, 1, 2]),
             "a failed check changes no entry"
         );
-        assert!(out.persist.is_none());
+        assert_eq!(node.commit_index, 0, "and commits none of ours");
+        assert!(out.persist.is_none() && out.apply.is_empty());
         assert_eq!(
             out.timers,
             vec![Timer::ResetElection],

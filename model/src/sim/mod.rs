@@ -1,10 +1,14 @@
-//! Deterministic discrete-event simulator (virtual milliseconds, one seeded RNG per run) that
-//! drives core nodes through the cluster driver, with the lab's network and harness checks.
+//! Deterministic discrete-event simulator of the MIT 6.5840 Raft lab suite (3A-3C): virtual
+//! milliseconds and one seeded RNG per run, driving core servers through the cluster driver,
+//! with the lab's network, harness checks and scenarios. A failing seed is a `raft_core::Trace`.
 
-/// `cargo run -p model -- sim ARGS`: the simulator's command line (ARGS are what follows `sim`).
-/// Returns the process exit code. Placeholder until the simulator lands (issue 6).
-pub fn cli(args: &[String]) -> i32 {
-    let _ = args;
-    eprintln!("sim: the simulator is not built yet");
-    2
-}
+mod cli;
+mod harness;
+pub mod rng;
+pub mod scenarios;
+pub mod swarm;
+pub mod world;
+
+pub use cli::cli;
+pub use swarm::{check_seeds, run, swarm, write_trace, RunReport};
+pub use world::{Failure, Sim};

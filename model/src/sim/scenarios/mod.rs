@@ -1,0 +1,126 @@
+//! The scenario catalogue (section 9 of the suite reference): each of the lab's 3A-3C tests,
+//! step by step in virtual time, named after the Go test, plus the 2026-edition variants. A
+//! scenario is a function of a fresh `Sim`; snapshot scenarios (3D) add a module here.
+
+mod election;
+mod persistence;
+mod replication;
+
+use super::world::{Sim, SimResult};
+use raft_core::{Command, NodeId, Situation};
+
+/// One lab test ported to the simulator.
+pub struct Scenario {
+    /// The Go test's name without its `Test` prefix, e.g. `InitialElection3A`.
+    pub name: &'static str,
+    /// Number of servers.
+    pub servers: u8,
+    pub run: fn(&mut Sim) -> SimResult<()>,
+    /// Situations every run must reach, else the pass is vacuous.
+    pub reaches: &'static [Situation],
+}
+
+pub const ALL: &[Scenario] = &[
+    scenario("InitialElection3A", 3, election::initial_election, ELECTED),
+    scenario("ReElection3A", 3, election::re_election, ELECTED),
+    scenario("ManyElections3A", 7, election::many_elections, ELECTED),
+    scenario("BasicAgree3B", 3, replication::basic_agree, COMMITTED),
+    scenario("RPCBytes3B", 3, replication::rpc_bytes, COMMITTED),
+    scenario(
+        "FollowerFailure3B",
+        3,
+        replication::follower_failure,
+        COMMITTED,
+    ),
+    scenario(
+        "LeaderFailure3B",
+        3,
+        replication::leader_failure,
+        NEW_LEADER,
+    ),
+    scenario("FailAgree3B", 3, replication::fail_agree, COMMITTED),
+    scenario("FailNoAgree3B", 5, replication::fail_no_agree, COMMITTED),
+    scenario(
+        "ConcurrentStarts3B",
+        3,
+        replication::concurrent_starts,
+        COMMITTED,
+    ),
+    scenario("Rejoin3B", 3, replication::rejoin, REPAIRED),
+    scenario("Backup3B", 5, replication::backup, REPAIRED),
+    scenario("Count3B", 3, replication::count, COMMITTED),
+    scenario("Persist13C", 3, persistence::persist1, RESTARTED),
+    scenario("Persist23C", 5, persistence::persist2, RESTARTED),
+    scenario("Persist33C", 3, persistence::persist3, RESTARTED),
+    scenario("Figure83C", 5, persistence::figure8, RESTARTED),
+    scenario(
+        "UnreliableAgree3C",
+        5,
+        persistence::unreliable_agree,
+        COMMITTED,
+    ),
+    scenario(
+        "Figure8Unreliable3C",
+        5,
+        persistence::figure8_unreliable,
+        NEW_LEADER,
+    ),
+    scenario("ReliableChurn3C", 5, persistence::reliable_churn, COMMITTED),
+    scenario(
+        "UnreliableChurn3C",
+        5,
+        persistence::unreliable_churn,
+        COMMITTED,
+    ),
+    scenario("Persist13C-2026", 3, persistence::persist1_crash, RESTARTED),
+    scenario("Persist23C-2026", 5, persistence::persist2_crash, RESTARTED),
+    scenario("Persist33C-2026", 3, persistence::persist3_crash, RESTARTED),
+];
+
+const fn scenario(
+    name: &'static str,
+    servers: u8,
+    run: fn(&mut Sim) -> SimResult<()>,
+    reaches: &'static [Situation],
+) -> Scenario {
+    Scenario {
+        name,
+        servers,
+        run,
+        reaches,
+    }
+}
+
+const ELECTED: &[Situation] = &[Situation::LeaderElected];
+const COMMITTED: &[Situation] = &[Situation::LeaderElected, Situation::EntryCommitted];
+const NEW_LEADER: &[Situation] = &[
+    Situation::EntryCommitted,
+    Situation::LeaderChangeAfterCommit,
+];
+const REPAIRED: &[Situation] = &[
+    Situation::LeaderChangeAfterCommit,
+    Situation::ConflictRepaired,
+];
+const RESTARTED: &[Situation] = &[
+    Situation::LeaderChangeAfterCommit,
+    Situation::VoterRestarted,
+];
+
+/// The scenario called `name` (exact, case-insensitive).
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    ALL.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+/// A fresh random command (the lab's `rand.Int()`: 63 bits).
+fn rand_cmd(sim: &mut Sim) -> Command {
+    sim.rng.next_u64() >> 1
+}
+
+/// Server `(base + k) mod n`, the lab's `(leader + k) % servers`.
+fn plus(sim: &Sim, base: NodeId, k: u8) -> NodeId {
+    (base + k) % sim.n()
+}
+
+fn harness(msg: impl Into<String>) -> super::world::Failure {
+    super::world::Failure::Harness(msg.into())
+}

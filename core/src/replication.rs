@@ -210,7 +210,9 @@ impl Node {
             if behind {
                 self.send_append(peer, out);
             }
-        } else {
+        } else if conflict_index > 0 {
+            // (A rejection of a stale-term request carries no hint, `conflict_index == 0`; when
+            // it reaches a leader of the replier's term it says nothing about this leader's log.)
             let next_index = leader_next.clamp(p.match_index + 1, last_index + 1);
             p.next_index = next_index;
             out.events.push(Event::BackedUp { peer, next_index });
@@ -450,6 +452,24 @@ mod tests {
         let out = receive(&mut node, 1, append_ok(2, 2));
         assert_eq!(out, Output::default());
         assert_eq!((progress(&node, 1).match_index, node.commit_index), (0, 0));
+    }
+
+    #[test]
+    fn leader_ignores_stale_term_rejection_of_its_own_term() {
+        // A follower rejected an older-term request while already in term 3; the reply reaches
+        // us after we became leader of term 3: it must not reset nextIndex.
+        let mut node = leader(0, 3, 3, &[1, 1, 3]);
+        let before = progress(&node, 1);
+        let stale = Message::AppendEntriesReply {
+            term: 3,
+            success: false,
+            match_index: 0,
+            conflict_index: 0,
+            conflict_term: None,
+        };
+        let out = receive(&mut node, 1, stale);
+        assert_eq!(progress(&node, 1), before);
+        assert!(out.messages.is_empty());
     }
 
     #[test]

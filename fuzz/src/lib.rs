@@ -84,22 +84,26 @@ fn report(finding: &Finding) -> ! {
     };
     match written {
         Ok(path) => panic!(
-            "{property}: {}\ntrace written to {}\nreplay it: cargo run -p model{features} -- replay {}",
+            "{property}: {}\ntrace: {}\nreplay it: cargo run -p model{features} -- replay {}",
             finding.violation,
             path.display(),
             path.display()
         ),
-        Err(e) => panic!("{property}: {}\n(could not write the trace: {e})\n{json}", finding.violation),
+        Err(e) => panic!(
+            "{property}: {}\n(could not write the trace: {e})\n{json}",
+            finding.violation
+        ),
     }
 }
 
-/// `$RAFT_FUZZ_TRACES/` or `fuzz/artifacts/<target>/`, named by a hash of the trace.
+/// `$RAFT_FUZZ_TRACES/` or `fuzz/artifacts/traces/<target>/` (not `artifacts/<target>/`, where
+/// cargo-fuzz would list it as a failing input), named by a hash of the trace.
 fn write_trace(finding: &Finding, json: &str) -> std::io::Result<PathBuf> {
     let target = finding.trace.origin.trim_start_matches("fuzz/");
     let dir = match std::env::var_os("RAFT_FUZZ_TRACES") {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("artifacts")
+            .join("artifacts/traces")
             .join(target),
     };
     std::fs::create_dir_all(&dir)?;

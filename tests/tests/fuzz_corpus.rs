@@ -283,3 +283,38 @@ fn corpus_and_regressions_hold() {
         failures.join("\n")
     );
 }
+
+/// A regression named `<mutant>-<hash>` is a minimized past finding against that mutant: it must
+/// still find it, or the decoding changed and the file guards nothing.
+/// `cargo test -p acceptance --features mutants --test fuzz_corpus`
+#[cfg(feature = "mutants")]
+#[test]
+fn regressions_still_find_their_mutants() {
+    let mut checked = 0;
+    for target in SCENARIO_TARGETS {
+        for (path, bytes) in inputs("regressions", target.name()) {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let Some(mutant) = name
+                .rsplit_once('-')
+                .and_then(|(m, _)| raft_core::Mutant::from_name(m))
+            else {
+                continue;
+            };
+            let mut config = Config::new(3);
+            config.mutant = Some(mutant);
+            let scenario = Scenario::from_bytes(target, &bytes).expect("decodes");
+            let finding = scenario.run(&config).expect_err(&format!(
+                "{} no longer finds {}",
+                path.display(),
+                mutant.name()
+            ));
+            let replay = finding.trace.replay().expect("its trace replays");
+            assert_eq!(replay.violation.map(|v| v.1), Some(finding.violation));
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no mutant regressions in fuzz/regressions");
+}

@@ -21,6 +21,8 @@ pub mod mutants;
 pub mod node;
 mod replication;
 mod snapshot;
+#[cfg(feature = "proptest")]
+pub mod testkit;
 pub mod trace;
 pub mod types;
 
@@ -32,6 +34,8 @@ pub use log::Log;
 pub use message::{Envelope, Message};
 #[cfg(feature = "mutants")]
 pub use mutants::Mutant;
-pub use node::{Apply, Event, Input, Node, Output, Persistent, Progress, ProposeResult, Role, Timer};
+pub use node::{
+    Apply, Event, Input, Node, Output, Persistent, Progress, ProposeResult, Role, Timer,
+};
 pub use trace::{Replay, Trace, TraceError};
 pub use types::{Command, Entry, Index, NodeId, Term, VoteSet, MAX_SERVERS};

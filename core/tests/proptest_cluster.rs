@@ -1,161 +1,18 @@
 //! proptest over random driver operation sequences (3 and 5 servers, crashes, restarts, drops,
 //! duplicates, partitions, proposals, snapshots): `Cluster::apply` checks every invariant after
 //! every operation. A failure is shrunk and written as a `raft_core::Trace` (origin "proptest").
-//! The run also asserts it is not vacuous: most cases elect, commit and change leaders.
+//! The run also asserts it is not vacuous: most cases elect, commit and change leaders. The
+//! operation generator is `raft_core::testkit` (shared with the bug zoo).
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestError, TestRunner};
-use raft_core::{Cluster, Config, NodeId, Op, Outcome, Situation, Trace, Violation};
+use raft_core::testkit::{case, run};
+use raft_core::{Config, Situation, Trace, Violation};
 use std::cell::RefCell;
 use std::path::PathBuf;
 
 /// Cases per cluster size when `PROPTEST_CASES` is not set: thousands, a few seconds.
 const DEFAULT_CASES: u32 = 2500;
-
-/// An operation before it meets a cluster: a kind drawn from 0..100 (weights below) and an
-/// argument. Positions are taken modulo the network's length and server numbers modulo the
-/// cluster size, so every shrunk sequence stays meaningful; both shrink towards 0, that is,
-/// towards delivering the oldest message. (Plain integers keep generation cheap: proptest
-/// itself is not optimised in the dev profile.)
-#[derive(Clone, Copy, Debug)]
-struct Act {
-    kind: u8,
-    arg: u16,
-}
-
-/// What an act's kind stands for. Deliveries dominate so that elections finish and entries
-/// commit; faults are rarer.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    Deliver,
-    /// Deliver everything in flight, oldest first, until the network is quiet (bounded).
-    Settle,
-    Drop,
-    Duplicate,
-    ElectionTimeout,
-    /// Heartbeat or proposal at a current leader (the one of the highest term; at server
-    /// `arg` when there is none), so that they do something.
-    HeartbeatAtLeader,
-    ProposeAtLeader,
-    Heartbeat,
-    Propose,
-    Crash,
-    Restart,
-    /// `arg` is a bit mask of the servers on one side.
-    Partition,
-    Heal,
-    Snapshot,
-}
-
-fn kind(k: u8) -> Kind {
-    match k {
-        0..=49 => Kind::Deliver,
-        50..=53 => Kind::Settle,
-        54..=56 => Kind::Drop,
-        57..=59 => Kind::Duplicate,
-        60..=64 => Kind::ElectionTimeout,
-        65..=69 => Kind::HeartbeatAtLeader,
-        70..=75 => Kind::ProposeAtLeader,
-        76 => Kind::Heartbeat,
-        77..=78 => Kind::Propose,
-        79 => Kind::Crash,
-        80..=83 => Kind::Restart,
-        84 => Kind::Partition,
-        85..=86 => Kind::Heal,
-        87..=88 => Kind::Snapshot,
-        _ => Kind::Deliver,
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Case {
-    config: Config,
-    acts: Vec<Act>,
-}
-
-fn act() -> impl Strategy<Value = Act> {
-    (0u8..100, any::<u16>()).prop_map(|(kind, arg)| Act { kind, arg })
-}
-
-fn case(cluster_size: u8) -> impl Strategy<Value = Case> {
-    (
-        any::<bool>(),
-        prop_oneof![Just(1usize), Just(3), Just(64)],
-        prop::collection::vec(act(), 30..400),
-    )
-        .prop_map(move |(noop, cap, acts)| {
-            let mut config = Config::new(cluster_size);
-            config.noop_on_election = noop;
-            config.max_entries_per_append = cap;
-            Case { config, acts }
-        })
-}
-
-/// The concrete driver operation `act` stands for in the cluster's current state.
-fn resolve(cluster: &Cluster, act: Act, command: u64) -> Op {
-    let n = cluster.config().cluster_size;
-    let msg = act.arg as usize % cluster.network().len().max(1);
-    let node = (act.arg % n as u16) as NodeId;
-    let leader = (0..n)
-        .filter_map(|id| cluster.node(id).filter(|s| s.is_leader()))
-        .max_by_key(|s| s.current_term())
-        .map_or(node, |s| s.id());
-    match kind(act.kind) {
-        Kind::Deliver => Op::Deliver { msg },
-        Kind::Settle => Op::Deliver { msg: 0 },
-        Kind::Drop => Op::Drop { msg },
-        Kind::Duplicate => Op::Duplicate { msg },
-        Kind::ElectionTimeout => Op::ElectionTimeout { node },
-        Kind::HeartbeatAtLeader => Op::HeartbeatTimeout { node: leader },
-        Kind::ProposeAtLeader => Op::Propose {
-            node: leader,
-            command,
-        },
-        Kind::Heartbeat => Op::HeartbeatTimeout { node },
-        Kind::Propose => Op::Propose { node, command },
-        Kind::Crash => Op::Crash { node },
-        Kind::Restart => Op::Restart { node },
-        Kind::Partition => Op::Partition {
-            group: (0..n).filter(|&id| act.arg & (1 << id) != 0).collect(),
-        },
-        Kind::Heal => Op::Heal,
-        Kind::Snapshot => Op::Snapshot { node },
-    }
-}
-
-/// Run one case through the driver. Returns the trace of the operations applied and either the
-/// situations reached or the first violation (the trace then ends with the violating op).
-fn run(case: &Case) -> (Trace, Result<Vec<Situation>, Violation>) {
-    let mut cluster = Cluster::new(case.config.clone()).expect("valid config");
-    let mut ops = Vec::with_capacity(case.acts.len());
-    let mut result = Ok(());
-    'acts: for (k, act) in case.acts.iter().enumerate() {
-        // `Settle` is a run of oldest-first deliveries; every other act is one operation.
-        let settle = kind(act.kind) == Kind::Settle;
-        let repeat = if settle {
-            cluster.network().len().max(1) * 4
-        } else {
-            1
-        };
-        for _ in 0..repeat {
-            if settle && cluster.network().is_empty() {
-                break;
-            }
-            let op = resolve(&cluster, *act, 100 + k as u64);
-            match cluster.apply(&op) {
-                Ok(Outcome::Skipped) => {} // changed nothing: left out of the trace
-                Ok(_) => ops.push(op),
-                Err(v) => {
-                    ops.push(op);
-                    result = Err(v);
-                    break 'acts;
-                }
-            }
-        }
-    }
-    let trace = Trace::new("proptest", case.config.clone(), ops);
-    (trace, result.map(|()| cluster.reached()))
-}
 
 /// Write a counterexample trace under `<workspace>/counterexamples/`; its path.
 fn write_trace(trace: &Trace, name: &str) -> PathBuf {

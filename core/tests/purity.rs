@@ -1,5 +1,6 @@
 //! The core stays pure: no clock, randomness, threads, I/O or mutable globals anywhere in
-//! `core/src`, and no dependency beyond serde, serde_json and arbitrary. The scan reads the
+//! `core/src`, and no dependency beyond serde, serde_json and arbitrary (plus proptest, optional,
+//! for the shared test generator `testkit`). The scan reads the
 //! source text with comments and string literals blanked out, so docs may name what code may not.
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,9 @@ const FORBIDDEN_MACROS: &[&str] = &["println", "eprintln", "print", "eprint", "d
 
 /// Dependencies the core may have (`[dependencies]` of core/Cargo.toml).
 const ALLOWED_DEPENDENCIES: &[&str] = &["serde", "serde_json", "arbitrary"];
+
+/// Dependencies allowed only as optional ones, for test support behind a feature (`testkit`).
+const OPTIONAL_TEST_SUPPORT: &[&str] = &["proptest"];
 
 /// `text` with every comment and string/char literal replaced by spaces (newlines kept, so
 /// line numbers stay right). Lifetimes such as `'static` are kept.
@@ -256,7 +260,8 @@ fn disallowed_dependencies(manifest: &str) -> Vec<String> {
             .unwrap_or("")
             .trim()
             .trim_matches('"');
-        if !ALLOWED_DEPENDENCIES.contains(&key) {
+        let test_support = OPTIONAL_TEST_SUPPORT.contains(&key) && line.contains("optional = true");
+        if !ALLOWED_DEPENDENCIES.contains(&key) && !test_support {
             found.push(format!("dependency `{key}` in [{section}]"));
         }
     }
@@ -379,6 +384,7 @@ arbitrary = ["dep:arbitrary"]
 serde.workspace = true
 serde_json = "1"
 arbitrary = { workspace = true, optional = true }
+proptest = { workspace = true, optional = true }
 [dev-dependencies]
 proptest.workspace = true
 "#;
@@ -389,6 +395,7 @@ proptest.workspace = true
         "[dependencies.getrandom]\nversion = \"0.2\"",
         "[target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"",
         "[build-dependencies]\ncc = \"1\"",
+        "[dependencies]\nproptest.workspace = true",
     ];
     for manifest in bad {
         assert!(

@@ -1,0 +1,160 @@
+//! The proptest generator of driver operations, shared by the proptest suite
+//! (`core/tests/proptest_cluster.rs`) and the bug zoo's proptest column (`model::zoo`): one
+//! generator, plain integers decoded against the cluster state, so every shrunk case stays valid.
+
+use crate::cluster::{Cluster, Op, Outcome};
+use crate::config::Config;
+use crate::invariants::{Situation, Violation};
+use crate::trace::Trace;
+use crate::types::NodeId;
+use proptest::prelude::*;
+
+/// An operation before it meets a cluster: a kind drawn from 0..100 (weights in [`kind`]) and
+/// an argument. Positions are taken modulo the network's length and server numbers modulo the
+/// cluster size, so every shrunk sequence stays meaningful; both shrink towards 0, that is,
+/// towards delivering the oldest message. (Plain integers keep generation cheap: proptest
+/// itself is not optimised in the dev profile.)
+#[derive(Clone, Copy, Debug)]
+pub struct Act {
+    pub kind: u8,
+    pub arg: u16,
+}
+
+/// What an act's kind stands for. Deliveries dominate so that elections finish and entries
+/// commit; faults are rarer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Deliver,
+    /// Deliver everything in flight, oldest first, until the network is quiet (bounded).
+    Settle,
+    Drop,
+    Duplicate,
+    ElectionTimeout,
+    /// Heartbeat or proposal at a current leader (the one of the highest term; at server
+    /// `arg` when there is none), so that they do something.
+    HeartbeatAtLeader,
+    ProposeAtLeader,
+    Heartbeat,
+    Propose,
+    Crash,
+    Restart,
+    /// `arg` is a bit mask of the servers on one side.
+    Partition,
+    Heal,
+    Snapshot,
+}
+
+pub fn kind(k: u8) -> Kind {
+    match k {
+        0..=49 => Kind::Deliver,
+        50..=53 => Kind::Settle,
+        54..=56 => Kind::Drop,
+        57..=59 => Kind::Duplicate,
+        60..=64 => Kind::ElectionTimeout,
+        65..=69 => Kind::HeartbeatAtLeader,
+        70..=75 => Kind::ProposeAtLeader,
+        76 => Kind::Heartbeat,
+        77..=78 => Kind::Propose,
+        79 => Kind::Crash,
+        80..=83 => Kind::Restart,
+        84 => Kind::Partition,
+        85..=86 => Kind::Heal,
+        87..=88 => Kind::Snapshot,
+        _ => Kind::Deliver,
+    }
+}
+
+/// One generated case: the cluster's configuration and the acts to decode against it.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub config: Config,
+    pub acts: Vec<Act>,
+}
+
+pub fn act() -> impl Strategy<Value = Act> {
+    (0u8..100, any::<u16>()).prop_map(|(kind, arg)| Act { kind, arg })
+}
+
+/// Cases on `cluster_size` servers: with or without a no-op on election, an entry cap of 1, 3
+/// or 64, and 30 to 400 acts. Callers may alter each configuration (`prop_map`), e.g. to plant
+/// a mutant.
+pub fn case(cluster_size: u8) -> impl Strategy<Value = Case> {
+    (
+        any::<bool>(),
+        prop_oneof![Just(1usize), Just(3), Just(64)],
+        prop::collection::vec(act(), 30..400),
+    )
+        .prop_map(move |(noop, cap, acts)| {
+            let mut config = Config::new(cluster_size);
+            config.noop_on_election = noop;
+            config.max_entries_per_append = cap;
+            Case { config, acts }
+        })
+}
+
+/// The concrete driver operation `act` stands for in the cluster's current state.
+pub fn resolve(cluster: &Cluster, act: Act, command: u64) -> Op {
+    let n = cluster.config().cluster_size;
+    let msg = act.arg as usize % cluster.network().len().max(1);
+    let node = (act.arg % n as u16) as NodeId;
+    let leader = (0..n)
+        .filter_map(|id| cluster.node(id).filter(|s| s.is_leader()))
+        .max_by_key(|s| s.current_term())
+        .map_or(node, |s| s.id());
+    match kind(act.kind) {
+        Kind::Deliver => Op::Deliver { msg },
+        Kind::Settle => Op::Deliver { msg: 0 },
+        Kind::Drop => Op::Drop { msg },
+        Kind::Duplicate => Op::Duplicate { msg },
+        Kind::ElectionTimeout => Op::ElectionTimeout { node },
+        Kind::HeartbeatAtLeader => Op::HeartbeatTimeout { node: leader },
+        Kind::ProposeAtLeader => Op::Propose {
+            node: leader,
+            command,
+        },
+        Kind::Heartbeat => Op::HeartbeatTimeout { node },
+        Kind::Propose => Op::Propose { node, command },
+        Kind::Crash => Op::Crash { node },
+        Kind::Restart => Op::Restart { node },
+        Kind::Partition => Op::Partition {
+            group: (0..n).filter(|&id| act.arg & (1 << id) != 0).collect(),
+        },
+        Kind::Heal => Op::Heal,
+        Kind::Snapshot => Op::Snapshot { node },
+    }
+}
+
+/// Run one case through the driver. Returns the trace of the operations applied (origin
+/// "proptest") and either the situations reached or the first violation (the trace then ends
+/// with the violating op).
+pub fn run(case: &Case) -> (Trace, Result<Vec<Situation>, Violation>) {
+    let mut cluster = Cluster::new(case.config.clone()).expect("valid config");
+    let mut ops = Vec::with_capacity(case.acts.len());
+    let mut result = Ok(());
+    'acts: for (k, act) in case.acts.iter().enumerate() {
+        // `Settle` is a run of oldest-first deliveries; every other act is one operation.
+        let settle = kind(act.kind) == Kind::Settle;
+        let repeat = if settle {
+            cluster.network().len().max(1) * 4
+        } else {
+            1
+        };
+        for _ in 0..repeat {
+            if settle && cluster.network().is_empty() {
+                break;
+            }
+            let op = resolve(&cluster, *act, 100 + k as u64);
+            match cluster.apply(&op) {
+                Ok(Outcome::Skipped) => {} // changed nothing: left out of the trace
+                Ok(_) => ops.push(op),
+                Err(v) => {
+                    ops.push(op);
+                    result = Err(v);
+                    break 'acts;
+                }
+            }
+        }
+    }
+    let trace = Trace::new("proptest", case.config.clone(), ops);
+    (trace, result.map(|()| cluster.reached()))
+}

@@ -346,6 +346,33 @@ impl Node {
         p
     }
 
+    /// The same server with every id renamed by `rename` (a permutation of `0..cluster_size`):
+    /// the state as seen under other names, for checkers' symmetry reduction.
+    pub fn renamed(&self, rename: impl Fn(NodeId) -> NodeId) -> Node {
+        let role = match &self.role {
+            Role::Follower => Role::Follower,
+            Role::Candidate { votes } => {
+                let mut renamed = VoteSet::default();
+                votes.iter().for_each(|id| renamed.insert(rename(id)));
+                Role::Candidate { votes: renamed }
+            }
+            Role::Leader { progress } => {
+                let mut renamed = progress.clone();
+                for (id, p) in progress.iter().enumerate() {
+                    renamed[rename(id as NodeId) as usize] = *p;
+                }
+                Role::Leader { progress: renamed }
+            }
+        };
+        Node {
+            id: rename(self.id),
+            voted_for: self.voted_for.map(&rename),
+            leader_hint: self.leader_hint.map(&rename),
+            role,
+            ..self.clone()
+        }
+    }
+
     // ---- Read-only accessors -------------------------------------------------------------
 
     pub fn id(&self) -> NodeId {

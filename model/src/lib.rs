@@ -1,4 +1,5 @@
-//! Checkers for the Raft core: the stateright model (`raft_model`), the deterministic
+//! Checkers for the Raft core: the stateright model checker (`checker`), the deterministic
 //! simulator of the MIT 6.5840 lab suite (`sim`), and the command line that drives them.
 
+pub mod checker;
 pub mod sim;

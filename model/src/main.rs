@@ -1,1 +1,17 @@
-fn main() {}
+//! `cargo run -p model -- check|explore|replay|sim ...`: one match arm per sub-command.
+
+use model::checker::cli::{self, Command};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let code = match cli::parse(&args) {
+        Err(code) => code,
+        Ok(parsed) => match parsed.command {
+            Command::Check(a) => cli::run_check(&a),
+            Command::Explore(a) => cli::run_explore(&a),
+            Command::Replay(a) => cli::run_replay(&a),
+            Command::Sim { args } => model::sim::cli(&args),
+        },
+    };
+    std::process::exit(code);
+}

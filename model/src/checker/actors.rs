@@ -1,0 +1,320 @@
+//! The stateright `ActorModel` over `raft_core::Node`: each actor is one server whose state is
+//! its node plus its ghost history. Every callback is one `Node::step`; its output becomes the
+//! saves and sends. No protocol logic here: only the environment's bounds (terms, proposals).
+
+use super::bounds::{Bounds, NetworkKind};
+use super::properties::{add_properties, Flags};
+use raft_core::{Command, Config, Input, Message, Node, NodeHistory, NodeId, Persistent, Term};
+use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// The checked model: servers only; the ghost lives in each actor, so no model-wide history.
+pub type RaftModel = ActorModel<RaftActor, ModelCfg, NoHistory>;
+/// One state of the checked model.
+pub type RaftState = stateright::actor::ActorModelState<RaftActor, NoHistory>;
+/// One step of the checked model.
+pub type Action = stateright::actor::ActorModelAction<Wire, ModelTimer, NoRandom>;
+
+/// The model-wide auxiliary history stateright allows for: unused (see `ServerState`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NoHistory;
+
+/// The model makes no random choices (a local type, so it can take part in symmetry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoRandom {}
+
+/// What the properties and the counterexample builder need to know about the model.
+#[derive(Clone, Debug)]
+pub struct ModelCfg {
+    pub config: Config,
+    pub bounds: Bounds,
+    pub flags: Arc<Flags>,
+}
+
+/// A core message on the wire (a local type, so the checker can give it symmetry rewriting).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Wire(pub Message);
+
+/// The environment's choices for a server. All three stay armed while the server is up; the
+/// core ignores the ones that do not apply to its role, so firing them there is a no-op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModelTimer {
+    Election,
+    Heartbeat,
+    /// A client proposes the next command to this server (only a leader accepts it).
+    Propose,
+}
+
+/// One server: its node, what it last persisted (`None`: nothing yet), its ghost history and
+/// how many proposals it accepted. After a crash the actor's last state stays in the model
+/// state, so these fields describe a crashed server too (its `node` is then stale).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ServerState {
+    pub node: Node,
+    pub durable: Option<Arc<Persistent>>,
+    pub history: Arc<NodeHistory>,
+    pub proposed: u8,
+    pub heartbeats: u8,
+}
+
+/// What survives a crash: the persisted state, plus the checker's ghost (history, proposal
+/// count), which must outlive the server. It is saved whenever any of them changes, so it always
+/// mirrors the same fields of the actor's (live or stale) state, which the model state hashes
+/// already: hashing and equality here compare nothing, to avoid paying for them twice.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    pub durable: Option<Arc<Persistent>>,
+    pub history: Arc<NodeHistory>,
+    pub proposed: u8,
+    pub heartbeats: u8,
+}
+
+impl PartialEq for Saved {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Hash for Saved {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+impl ServerState {
+    fn saved(&self) -> Saved {
+        Saved {
+            durable: self.durable.clone(),
+            history: Arc::clone(&self.history),
+            proposed: self.proposed,
+            heartbeats: self.heartbeats,
+        }
+    }
+}
+
+pub struct RaftActor {
+    pub config: Config,
+    pub max_term: Term,
+    pub proposals: u8,
+    pub heartbeats: u8,
+}
+
+/// The command a leader is proposed: distinct for every (term, index) a leader appends at.
+pub fn command_for(node: &Node) -> Command {
+    node.current_term() * 1000 + node.log().last_index() + 1
+}
+
+fn node_id(id: Id) -> NodeId {
+    usize::from(id) as NodeId
+}
+
+const TIMERS: [ModelTimer; 3] = [
+    ModelTimer::Election,
+    ModelTimer::Heartbeat,
+    ModelTimer::Propose,
+];
+
+impl RaftActor {
+    /// Step `input` on `state`'s node, record it in the history and turn the output into
+    /// saves and sends. Leaves `state` borrowed (a no-op for the checker) when nothing changed.
+    fn step(
+        &self,
+        state: &mut Cow<ServerState>,
+        input: Input,
+        timer: Option<ModelTimer>,
+        o: &mut Out<Self>,
+    ) {
+        let before = &state.node;
+        let mut node = before.clone();
+        let proposing = matches!(input, Input::Propose(_));
+        let heartbeat = matches!(input, Input::HeartbeatTimeout);
+        let out = node.step(input);
+        let mut history = (*state.history).clone();
+        history.observe_step(before, &node, &out);
+        let history_changed = history != *state.history;
+        if node == *before && !history_changed && out.messages.is_empty() && out.persist.is_none() {
+            // A timer that changes nothing is no step at all (re-arming it alone is stateright's
+            // no-op). A message that changes nothing is still consumed (as in the driver):
+            // owning the state tells stateright so, instead of leaving a message nobody will
+            // ever act on in every later state.
+            match timer {
+                Some(t) => o.set_timer(t, stateright::actor::model_timeout()),
+                None => *state = Cow::Owned(ServerState::clone(state)),
+            }
+            return;
+        }
+        let accepted = proposing && out.proposal.is_some_and(|p| p.accepted());
+        let beat = heartbeat && !out.messages.is_empty();
+        let persisted = out.persist.is_some();
+        let next = ServerState {
+            node,
+            durable: match out.persist {
+                Some(p) => Some(Arc::new(p)),
+                None => state.durable.clone(),
+            },
+            history: if history_changed {
+                Arc::new(history)
+            } else {
+                Arc::clone(&state.history)
+            },
+            proposed: state.proposed + u8::from(accepted),
+            heartbeats: state.heartbeats + u8::from(beat),
+        };
+        // Persist before sending: stateright applies the save and the sends of one step
+        // atomically, so nothing is sent that a crash could un-persist.
+        if persisted || history_changed || accepted || beat {
+            o.save(next.saved());
+        }
+        for (to, msg) in out.messages {
+            o.send(Id::from(to as usize), Wire(msg));
+        }
+        if let Some(t) = timer {
+            o.set_timer(t, stateright::actor::model_timeout());
+        }
+        *state = Cow::Owned(next);
+    }
+}
+
+impl Actor for RaftActor {
+    type Msg = Wire;
+    type State = ServerState;
+    type Timer = ModelTimer;
+    type Random = NoRandom;
+    type Storage = Saved;
+
+    fn on_start(&self, id: Id, storage: &Option<Saved>, o: &mut Out<Self>) -> ServerState {
+        let id = node_id(id);
+        let state = match storage {
+            None => ServerState {
+                node: Node::new(id, self.config.clone()),
+                durable: None,
+                history: Arc::default(),
+                proposed: 0,
+                heartbeats: 0,
+            },
+            Some(saved) => {
+                let persisted = saved.durable.as_deref().cloned().unwrap_or_default();
+                let node = Node::restart(id, self.config.clone(), persisted);
+                let mut history = (*saved.history).clone();
+                history.observe_restart(&node);
+                ServerState {
+                    node,
+                    durable: saved.durable.clone(),
+                    history: Arc::new(history),
+                    proposed: saved.proposed,
+                    heartbeats: saved.heartbeats,
+                }
+            }
+        };
+        // Saved at once, so that a recovery always finds storage (and counts as a restart).
+        o.save(state.saved());
+        for t in TIMERS {
+            o.set_timer(t, stateright::actor::model_timeout());
+        }
+        state
+    }
+
+    fn on_msg(&self, _id: Id, state: &mut Cow<ServerState>, src: Id, msg: Wire, o: &mut Out<Self>) {
+        let input = Input::Receive {
+            from: node_id(src),
+            msg: msg.0,
+        };
+        self.step(state, input, None, o);
+    }
+
+    fn on_timeout(
+        &self,
+        _id: Id,
+        state: &mut Cow<ServerState>,
+        timer: &ModelTimer,
+        o: &mut Out<Self>,
+    ) {
+        let input = match timer {
+            ModelTimer::Election if state.node.current_term() < self.max_term => {
+                Input::ElectionTimeout
+            }
+            ModelTimer::Heartbeat
+                if state.heartbeats < self.heartbeats && state.node.is_leader() =>
+            {
+                Input::HeartbeatTimeout
+            }
+            // The client finds the leader (a proposal to anyone else is a no-op in the core).
+            ModelTimer::Propose if state.proposed < self.proposals && state.node.is_leader() => {
+                Input::Propose(command_for(&state.node))
+            }
+            _ => {
+                o.set_timer(*timer, stateright::actor::model_timeout());
+                return;
+            }
+        };
+        self.step(state, input, Some(*timer), o);
+    }
+}
+
+/// Keeps the model finite: the restart, proposal and heartbeat budgets, and the copies of each
+/// message in flight.
+fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
+    let b = &cfg.bounds;
+    let (mut restarts, mut proposed, mut beats) = (0u32, 0u32, 0u32);
+    for s in &state.actor_states {
+        restarts += s.history.restarts;
+        proposed += u32::from(s.proposed);
+        beats += u32::from(s.heartbeats);
+    }
+    if restarts > b.restarts || proposed > u32::from(b.proposals) || beats > u32::from(b.heartbeats)
+    {
+        return false;
+    }
+    if b.max_in_flight.is_some_and(|m| state.network.len() > m) {
+        return false;
+    }
+    match &state.network {
+        Network::UnorderedNonDuplicating(multiset) => multiset.values().all(|&c| c <= b.max_copies),
+        Network::Ordered(flows) => flows.values().all(|queue| {
+            queue.iter().enumerate().all(|(k, m)| {
+                queue.iter().skip(k + 1).filter(|other| *other == m).count() < b.max_copies
+            })
+        }),
+        Network::UnorderedDuplicating(..) => true,
+    }
+}
+
+/// The model for `config` (its `cluster_size` is the number of servers) under `bounds`, for a
+/// checker run (first-found discoveries are kept).
+pub fn build_model(config: &Config, bounds: &Bounds) -> RaftModel {
+    build(config, bounds, true)
+}
+
+/// The same model with properties that always evaluate (for the interactive Explorer).
+pub fn build_model_unflagged(config: &Config, bounds: &Bounds) -> RaftModel {
+    build(config, bounds, false)
+}
+
+fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
+    let network = match bounds.network {
+        NetworkKind::UnorderedNonDuplicating => Network::new_unordered_nonduplicating([]),
+        NetworkKind::UnorderedDuplicating => Network::new_unordered_duplicating([]),
+        NetworkKind::Ordered => Network::new_ordered([]),
+    };
+    let cfg = ModelCfg {
+        config: config.clone(),
+        bounds: bounds.clone(),
+        flags: Arc::new(Flags::new(sticky)),
+    };
+    let model = ActorModel::new(cfg, NoHistory)
+        .actors(config.ids().map(|_| RaftActor {
+            config: config.clone(),
+            max_term: bounds.max_term,
+            proposals: bounds.proposals,
+            heartbeats: bounds.heartbeats,
+        }))
+        .init_network(network)
+        .lossy_network(if bounds.lossy {
+            LossyNetwork::Yes
+        } else {
+            LossyNetwork::No
+        })
+        .max_crashes(bounds.crashes)
+        .within_boundary(within_boundary);
+    add_properties(model)
+}

@@ -1,0 +1,316 @@
+//! The command line: `check`, `explore`, `replay` (and `sim`, handed to the simulator).
+//! Bad usage is one line on stderr and exit code 2.
+
+use super::bounds::{Bounds, NetworkKind, RunLimits, Strategy};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use raft_core::{Config, Trace};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "model",
+    about = "Checks the Raft core: model checking (check, explore), trace replay, simulation"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Explore every reachable state of a small cluster and check every safety property.
+    Check(CheckArgs),
+    /// Serve stateright's interactive Explorer on 127.0.0.1.
+    Explore(ExploreArgs),
+    /// Replay a trace file (from the model, fuzzers, simulator or proptest) and judge it.
+    Replay(ReplayArgs),
+    /// Run the deterministic simulator (arguments are handed to it; try `sim --help`).
+    #[command(disable_help_flag = true)]
+    Sim {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// What defines the model (see `Bounds`).
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Number of servers (1 to 5).
+    #[arg(long, default_value_t = Bounds::default().servers)]
+    pub servers: u8,
+    /// No election starts at a server whose term is already this high.
+    #[arg(long, default_value_t = Bounds::default().max_term)]
+    pub max_term: u64,
+    /// Client commands leaders accept in the whole run.
+    #[arg(long, default_value_t = Bounds::default().proposals)]
+    pub proposals: u8,
+    /// Heartbeats (leaders' periodic re-sends) in the whole run.
+    #[arg(long, default_value_t = Bounds::default().heartbeats)]
+    pub heartbeats: u8,
+    /// Servers down at the same time.
+    #[arg(long, default_value_t = Bounds::default().crashes)]
+    pub crashes: usize,
+    /// Restarts after crashes in the whole run.
+    #[arg(long, default_value_t = Bounds::default().restarts)]
+    pub restarts: u32,
+    /// unordered-nonduplicating, unordered-duplicating or ordered.
+    #[arg(long, default_value = "unordered-nonduplicating", value_parser = NetworkKind::parse)]
+    pub network: NetworkKind,
+    /// The network may also lose messages.
+    #[arg(long)]
+    pub lossy: bool,
+    /// Copies of one message in flight at once (bounds re-sends).
+    #[arg(long, default_value_t = Bounds::default().max_copies)]
+    pub max_copies: usize,
+    /// Messages in flight at once.
+    #[arg(long, default_value_t = Bounds::default().max_in_flight.unwrap_or(usize::MAX))]
+    pub max_in_flight: usize,
+    /// Leaders append a no-op entry on election.
+    #[arg(long)]
+    pub noop_on_election: bool,
+}
+
+impl ModelArgs {
+    pub fn bounds(&self) -> Result<Bounds, String> {
+        let bounds = Bounds {
+            servers: self.servers,
+            max_term: self.max_term,
+            proposals: self.proposals,
+            heartbeats: self.heartbeats,
+            crashes: self.crashes,
+            restarts: self.restarts,
+            network: self.network,
+            lossy: self.lossy,
+            max_copies: self.max_copies,
+            max_in_flight: (self.max_in_flight != usize::MAX).then_some(self.max_in_flight),
+        };
+        bounds.validate()?;
+        Ok(bounds)
+    }
+
+    pub fn config(&self) -> Config {
+        let mut config = Config::new(self.servers);
+        config.noop_on_election = self.noop_on_election;
+        config
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrategyArg {
+    Bfs,
+    Dfs,
+    Simulation,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// bfs (shortest counterexamples), dfs (with symmetry reduction), simulation (random walks).
+    #[arg(long, value_enum, default_value = "bfs")]
+    pub strategy: StrategyArg,
+    /// Checker threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Seed of the simulation strategy.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Turn symmetry reduction off for dfs and simulation (BFS never uses it).
+    #[arg(long)]
+    pub no_symmetry: bool,
+    /// Stop exploring below this depth (the run is then cut, not exhaustive).
+    #[arg(long)]
+    pub max_depth: Option<usize>,
+    /// Stop after this many states (the run is then cut, not exhaustive).
+    #[arg(long)]
+    pub max_states: Option<usize>,
+    /// Stop after this many seconds (the run is then cut, not exhaustive). Simulation defaults
+    /// to 30.
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Directory for counterexample traces.
+    #[arg(long, default_value = "counterexamples")]
+    pub out: PathBuf,
+}
+
+impl CheckArgs {
+    pub fn limits(&self) -> Result<RunLimits, String> {
+        if self.threads == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        let strategy = match self.strategy {
+            StrategyArg::Bfs => Strategy::Bfs,
+            StrategyArg::Dfs => Strategy::Dfs,
+            StrategyArg::Simulation => Strategy::Simulation,
+        };
+        let mut timeout = self.timeout.map(Duration::from_secs);
+        if strategy == Strategy::Simulation && timeout.is_none() && self.max_states.is_none() {
+            timeout = Some(Duration::from_secs(30));
+        }
+        if self.max_depth == Some(0)
+            || self.max_states == Some(0)
+            || timeout == Some(Duration::ZERO)
+        {
+            return Err("--max-depth, --max-states and --timeout must be at least 1".into());
+        }
+        Ok(RunLimits {
+            strategy,
+            threads: self.threads,
+            seed: self.seed,
+            symmetry: strategy != Strategy::Bfs && !self.no_symmetry,
+            max_depth: self.max_depth,
+            max_states: self.max_states,
+            timeout,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Port to serve on (127.0.0.1 only).
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// A raft-trace JSON file.
+    pub file: PathBuf,
+    /// Print only the verdict, not every step.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Print a usage error as one line; exit code 2.
+pub fn usage_error(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+/// Parse the command line; `Err(code)` when it has already been answered (help, or an error).
+pub fn parse(args: &[String]) -> Result<Cli, i32> {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return Err(
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    },
+                );
+            }
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            Err(usage_error(&format!("{first} (see --help)")))
+        }
+    }
+}
+
+/// `check`: run the checker, print the summary; the exit code.
+pub fn run_check(args: &CheckArgs) -> i32 {
+    let (bounds, limits) = match (args.model.bounds(), args.limits()) {
+        (Ok(b), Ok(l)) => (b, l),
+        (Err(e), _) | (_, Err(e)) => return usage_error(&e),
+    };
+    println!("checking: {bounds}");
+    let summary = super::check(&args.model.config(), &bounds, &limits, &args.out);
+    println!("{summary}");
+    summary.exit_code()
+}
+
+/// `explore`: serve the Explorer until interrupted.
+pub fn run_explore(args: &ExploreArgs) -> i32 {
+    let bounds = match args.model.bounds() {
+        Ok(b) => b,
+        Err(e) => return usage_error(&e),
+    };
+    let model = super::actors::build_model_unflagged(&args.model.config(), &bounds);
+    let address = format!("127.0.0.1:{}", args.port);
+    if let Err(e) = std::net::TcpListener::bind(&address) {
+        eprintln!("error: cannot serve on {address}: {e}");
+        return 2;
+    }
+    println!("serving the Explorer on http://{address}/ (interrupt to stop)");
+    use stateright::Model;
+    model.checker().threads(1).serve(address.as_str());
+    0
+}
+
+/// `replay FILE`: the story and the verdict. 0: no violation, 1: violation, 2: bad file.
+pub fn run_replay(args: &ReplayArgs) -> i32 {
+    let text = match std::fs::read_to_string(&args.file) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read {}: {e}", args.file.display())),
+    };
+    let trace = match Trace::from_json(&text) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("{}: {e}", args.file.display())),
+    };
+    let replay = match trace.replay() {
+        Ok(r) => r,
+        Err(e) => return usage_error(&format!("{}: {e}", args.file.display())),
+    };
+    println!(
+        "replaying {} (origin: {}, {} servers, {} operations)",
+        args.file.display(),
+        if trace.origin.is_empty() {
+            "unknown"
+        } else {
+            &trace.origin
+        },
+        trace.config.cluster_size,
+        trace.ops.len()
+    );
+    let story = replay.story();
+    if args.quiet {
+        print!(
+            "{}",
+            story
+                .lines()
+                .last()
+                .map(|l| format!("{l}\n"))
+                .unwrap_or_default()
+        );
+    } else {
+        print!("{story}");
+    }
+    let reached: Vec<&str> = replay.reached.iter().map(|s| s.name()).collect();
+    println!(
+        "situations reached: {}",
+        if reached.is_empty() {
+            "none".into()
+        } else {
+            reached.join("; ")
+        }
+    );
+    let found = replay.violation.as_ref().map(|(_, v)| v.property);
+    match (trace.expect, found) {
+        (Some(e), Some(f)) if e == f => println!("expected {e}: reproduced"),
+        (Some(e), Some(f)) => println!("expected {e}: NOT reproduced (violated {f} instead)"),
+        (Some(e), None) => println!("expected {e}: NOT reproduced (no violation)"),
+        (None, _) => {}
+    }
+    match found {
+        Some(p) => {
+            println!("verdict: VIOLATED {p}");
+            1
+        }
+        None => {
+            println!("verdict: no property violated");
+            0
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `check`: exhaustive (or bounded) exploration of the Raft core with stateright, judged by the
+//! core's invariants; a violation becomes a replayable `raft_core::Trace` file.
+
+pub mod actors;
+pub mod bounds;
+pub mod cli;
+pub mod counterexample;
+pub mod properties;
+pub mod report;
+pub mod symmetry;
+
+use actors::{build_model, RaftModel};
+use bounds::{Bounds, RunLimits, Strategy};
+use properties::{property_named, situation_name, SITUATIONS};
+use raft_core::{Config, Property, Situation};
+use report::{Counterexample, Progress, Summary};
+use stateright::{Checker, HasDiscoveries, Model, UniformChooser};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The checker's counts when it stopped.
+struct Counts {
+    total: usize,
+    unique: usize,
+    depth: usize,
+}
+
+type Discoveries = Vec<(
+    &'static str,
+    stateright::Path<actors::RaftState, actors::Action>,
+)>;
+
+/// Run `checker` to the end, printing progress; its counts and discoveries.
+fn drive(checker: impl Checker<RaftModel>, progress: &mut Progress) -> (Counts, Discoveries) {
+    while !checker.is_done() {
+        progress.tick(
+            checker.state_count(),
+            checker.unique_state_count(),
+            checker.max_depth(),
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let checker = checker.join();
+    let counts = Counts {
+        total: checker.state_count(),
+        unique: checker.unique_state_count(),
+        depth: checker.max_depth(),
+    };
+    (counts, checker.discoveries().into_iter().collect())
+}
+
+/// Explore `model` with `limits`.
+fn explore(model: RaftModel, limits: &RunLimits, progress: &mut Progress) -> (Counts, Discoveries) {
+    let mut builder = model
+        .checker()
+        .threads(limits.threads)
+        .finish_when(HasDiscoveries::AnyFailures);
+    if let Some(d) = limits.max_depth {
+        builder = builder.target_max_depth(d);
+    }
+    if let Some(s) = limits.max_states {
+        builder = builder.target_state_count(s);
+    }
+    if let Some(t) = limits.timeout {
+        builder = builder.timeout(t);
+    }
+    match limits.strategy {
+        Strategy::Bfs => drive(builder.spawn_bfs(), progress),
+        Strategy::Dfs if limits.symmetry => drive(builder.symmetry().spawn_dfs(), progress),
+        Strategy::Dfs => drive(builder.spawn_dfs(), progress),
+        Strategy::Simulation if limits.symmetry => drive(
+            builder
+                .symmetry()
+                .spawn_simulation(limits.seed, UniformChooser),
+            progress,
+        ),
+        Strategy::Simulation => drive(
+            builder.spawn_simulation(limits.seed, UniformChooser),
+            progress,
+        ),
+    }
+}
+
+/// Check `config` (its size and options; with `mutants`, possibly a mutant) under `bounds`.
+/// Prints progress and, for a violation, the story; writes the trace into `out_dir` first.
+pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Path) -> Summary {
+    let start = Instant::now();
+    let model = build_model(config, bounds);
+    let cfg = model.cfg.clone();
+    let mut progress = Progress::new(start);
+    let (counts, discoveries) = explore(model, limits, &mut progress);
+    let elapsed = start.elapsed();
+
+    let found = |name: &str| discoveries.iter().any(|(n, _)| *n == name);
+    let properties: Vec<(Property, bool)> = raft_core::invariants::PROPERTIES
+        .iter()
+        .map(|(p, _)| (*p, !found(p.name())))
+        .collect();
+    let situations: Vec<(Situation, bool)> = SITUATIONS
+        .iter()
+        .map(|s| (*s, found(situation_name(*s))))
+        .collect();
+    // The shortest violation (ties: in the core's property order).
+    let violation = discoveries
+        .iter()
+        .filter_map(|(name, path)| property_named(name).map(|p| (p, path)))
+        .min_by_key(|(p, path)| (stateright::Path::clone(path).into_actions().len(), *p));
+    let counterexample = violation.map(|(property, path)| {
+        Counterexample::build(&cfg, property, path.clone().into_vec(), limits, out_dir)
+    });
+    let cut = cut_reason(limits, &counts, elapsed);
+    Summary {
+        bounds: bounds.clone(),
+        limits: limits.clone(),
+        properties,
+        situations,
+        total: counts.total,
+        unique: counts.unique,
+        max_depth: counts.depth,
+        elapsed,
+        cut,
+        counterexample,
+    }
+}
+
+/// Why the run is not exhaustive, if it is not.
+fn cut_reason(limits: &RunLimits, counts: &Counts, elapsed: Duration) -> Option<String> {
+    if limits.strategy == Strategy::Simulation {
+        return Some("simulation explores random walks, never the whole space".into());
+    }
+    if let Some(d) = limits.max_depth {
+        if counts.depth >= d {
+            return Some(format!("--max-depth {d} reached"));
+        }
+    }
+    if let Some(s) = limits.max_states {
+        if counts.total >= s {
+            return Some(format!("--max-states {s} reached"));
+        }
+    }
+    if let Some(t) = limits.timeout {
+        if elapsed >= t {
+            return Some(format!("--timeout {}s reached", t.as_secs()));
+        }
+    }
+    None
+}
+
+/// Re-run a single-threaded BFS no deeper than `depth` to find a shortest path violating
+/// `property`; `None` if it finds none within `budget`.
+pub(crate) fn minimise(
+    config: &Config,
+    bounds: &Bounds,
+    property: Property,
+    depth: usize,
+    budget: Duration,
+) -> Option<stateright::Path<actors::RaftState, actors::Action>> {
+    let model = build_model(config, bounds);
+    let checker = model
+        .checker()
+        .threads(1)
+        .target_max_depth(depth + 1)
+        .timeout(budget)
+        .finish_when(HasDiscoveries::AnyOf(
+            [property.name()].into_iter().collect(),
+        ))
+        .spawn_bfs()
+        .join();
+    checker.discovery(property.name())
+}

@@ -1,0 +1,296 @@
+//! What a run prints: progress every few seconds, the summary (per property and situation,
+//! counts, speed, peak memory, exhaustive or cut) and the counterexample with its trace file.
+
+use super::actors::{Action, ModelCfg, RaftState};
+use super::bounds::{Bounds, RunLimits, Strategy};
+use super::counterexample::{to_trace, write_trace};
+use raft_core::{Property, Situation, Trace};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+
+/// Prints a progress line every few seconds.
+pub struct Progress {
+    start: Instant,
+    last: Instant,
+    last_total: usize,
+}
+
+impl Progress {
+    pub fn new(start: Instant) -> Progress {
+        Progress {
+            start,
+            last: start,
+            last_total: 0,
+        }
+    }
+
+    pub fn tick(&mut self, total: usize, unique: usize, depth: usize) {
+        let now = Instant::now();
+        let since = now - self.last;
+        if since < PROGRESS_EVERY {
+            return;
+        }
+        let rate = (total - self.last_total.min(total)) as f64 / since.as_secs_f64();
+        println!(
+            "progress: {:>6.1}s states={total} unique={unique} depth={depth} states/s={rate:.0}",
+            (now - self.start).as_secs_f64()
+        );
+        self.last = now;
+        self.last_total = total;
+    }
+}
+
+/// The process's peak resident memory (VmHWM), in bytes, if the system reports it.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// A violation found by the checker, as a trace file and a story.
+pub struct Counterexample {
+    pub property: Property,
+    /// Where the trace was written (`None`: it could not be, see `error`).
+    pub file: Option<PathBuf>,
+    pub steps: usize,
+    /// Known shortest (single-threaded BFS, first or re-run).
+    pub shortest: bool,
+    /// The replay of the written file violates the same property.
+    pub reproduced: bool,
+    pub story: String,
+    pub error: Option<String>,
+}
+
+type ModelPath = Vec<(RaftState, Option<Action>)>;
+
+impl Counterexample {
+    /// Convert `path` to a trace and write it at once; then minimise it if the search could
+    /// not guarantee a shortest path, and check that replaying the file reproduces `property`.
+    pub fn build(
+        cfg: &ModelCfg,
+        property: Property,
+        path: ModelPath,
+        limits: &RunLimits,
+        out_dir: &Path,
+    ) -> Counterexample {
+        let mut c = Counterexample {
+            property,
+            file: None,
+            steps: path.len().saturating_sub(1),
+            shortest: limits.strategy == Strategy::Bfs && limits.threads == 1,
+            reproduced: false,
+            story: String::new(),
+            error: None,
+        };
+        if let Err(e) = c.write(cfg, &path, out_dir) {
+            c.error = Some(e);
+            return c;
+        }
+        if !c.shortest {
+            let budget = Duration::from_secs(60);
+            let depth = c.steps;
+            if let Some(p) = super::minimise(&cfg.config, &cfg.bounds, property, depth, budget) {
+                let shorter = p.into_vec();
+                c.shortest = true;
+                if shorter.len() < path.len() {
+                    c.steps = shorter.len() - 1;
+                    if let Err(e) = c.write(cfg, &shorter, out_dir) {
+                        c.error = Some(e);
+                        return c;
+                    }
+                }
+            }
+        }
+        c.replay();
+        c
+    }
+
+    fn write(&mut self, cfg: &ModelCfg, path: &ModelPath, out_dir: &Path) -> Result<(), String> {
+        let trace = to_trace(cfg, path, Some(self.property))?;
+        self.file = Some(write_trace(out_dir, &trace)?);
+        Ok(())
+    }
+
+    /// Replay the written file through the driver, as `replay FILE` would.
+    fn replay(&mut self) {
+        let Some(file) = &self.file else { return };
+        let replay = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Trace::from_json(&text).map_err(|e| e.to_string()))
+            .and_then(|trace| trace.replay().map_err(|e| e.to_string()));
+        match replay {
+            Ok(r) => {
+                self.reproduced = r
+                    .violation
+                    .as_ref()
+                    .is_some_and(|(_, v)| v.property == self.property);
+                self.story = r.story();
+                if !self.reproduced {
+                    self.error = Some(format!(
+                        "replaying {} does not reproduce {}",
+                        file.display(),
+                        self.property
+                    ));
+                }
+            }
+            Err(e) => self.error = Some(format!("cannot replay {}: {e}", file.display())),
+        }
+    }
+}
+
+/// Everything a `check` run found.
+pub struct Summary {
+    pub bounds: Bounds,
+    pub limits: RunLimits,
+    /// Each core property and whether it held in every state explored.
+    pub properties: Vec<(Property, bool)>,
+    /// Each situation and whether some explored state reached it.
+    pub situations: Vec<(Situation, bool)>,
+    pub total: usize,
+    pub unique: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// Why the run is not exhaustive (`None`: it is).
+    pub cut: Option<String>,
+    pub counterexample: Option<Counterexample>,
+}
+
+impl Summary {
+    pub fn violated(&self) -> bool {
+        self.properties.iter().any(|(_, held)| !held)
+    }
+    pub fn all_reached(&self) -> bool {
+        self.situations.iter().all(|(_, r)| *r)
+    }
+    pub fn exhaustive(&self) -> bool {
+        self.cut.is_none()
+    }
+    /// 0: exhaustive, every property held and every situation reached; 1 otherwise (a
+    /// violation, an unreached situation, or a run cut short, which proves nothing).
+    pub fn exit_code(&self) -> i32 {
+        if self.exhaustive() && !self.violated() && self.all_reached() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+fn per_sec(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let l = &self.limits;
+        writeln!(f, "model: {}", self.bounds)?;
+        writeln!(
+            f,
+            "search: {}, {} thread(s){}",
+            l.strategy.name(),
+            l.threads,
+            if l.symmetry {
+                ", symmetry reduction over server ids"
+            } else {
+                ""
+            }
+        )?;
+        writeln!(f, "properties (always):")?;
+        for (p, held) in &self.properties {
+            let verdict = match (held, self.exhaustive()) {
+                (false, _) => "VIOLATED",
+                (true, true) => "held",
+                (true, false) => "not violated in the states explored (run cut)",
+            };
+            writeln!(f, "  {:<22} {verdict}", p.name())?;
+        }
+        writeln!(f, "situations (sometimes):")?;
+        for (s, reached) in &self.situations {
+            let verdict = if *reached { "reached" } else { "NOT reached" };
+            writeln!(f, "  {:<46} {verdict}", s.name())?;
+        }
+        writeln!(
+            f,
+            "states: {} unique, {} total, max depth {}",
+            self.unique, self.total, self.max_depth
+        )?;
+        writeln!(
+            f,
+            "time: {:.1}s, {:.0} states/s, {:.0} unique/s",
+            self.elapsed.as_secs_f64(),
+            per_sec(self.total, self.elapsed),
+            per_sec(self.unique, self.elapsed)
+        )?;
+        match peak_memory() {
+            Some(b) => writeln!(
+                f,
+                "peak memory: {:.1} MiB ({} bytes per unique state)",
+                b as f64 / (1 << 20) as f64,
+                b / self.unique.max(1) as u64
+            )?,
+            None => writeln!(f, "peak memory: unknown (no /proc/self/status)")?,
+        }
+        if let Some(c) = &self.counterexample {
+            writeln!(f, "{c}")?;
+        }
+        let unreached: Vec<&str> = self
+            .situations
+            .iter()
+            .filter(|(_, r)| !r)
+            .map(|(s, _)| s.name())
+            .collect();
+        let verdict = match (&self.cut, self.violated(), unreached.is_empty()) {
+            (_, true, _) => "result: VIOLATED (see the counterexample above)".to_string(),
+            (None, false, true) => format!(
+                "result: exhaustive within the bounds: all {} properties held, all {} situations reached",
+                self.properties.len(),
+                self.situations.len()
+            ),
+            (None, false, false) => format!(
+                "result: FAILED: exhaustive, no violation, but situations NOT reached: {}",
+                unreached.join("; ")
+            ),
+            (Some(why), false, _) => format!(
+                "result: NOT exhaustive ({why}): no violation found in the states explored, \
+                 nothing verified{}",
+                if unreached.is_empty() {
+                    String::new()
+                } else {
+                    format!("; NOT reached: {}", unreached.join("; "))
+                }
+            ),
+        };
+        write!(f, "{verdict}")
+    }
+}
+
+impl fmt::Display for Counterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "counterexample for {} ({} steps{}):",
+            self.property,
+            self.steps,
+            if self.shortest {
+                ", shortest"
+            } else {
+                ", not known to be shortest"
+            }
+        )?;
+        write!(f, "{}", self.story)?;
+        if let Some(file) = &self.file {
+            writeln!(f, "trace written to {}", file.display())?;
+            if self.reproduced {
+                writeln!(f, "replay of the trace reproduces {}", self.property)?;
+            }
+        }
+        if let Some(e) = &self.error {
+            writeln!(f, "counterexample error: {e}")?;
+        }
+        Ok(())
+    }
+}

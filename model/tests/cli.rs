@@ -1,0 +1,152 @@
+//! The command line's contract: exit codes 0/1/2 and one-line messages for bad usage and bad
+//! trace files; `--help` on every sub-command.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn model(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_model"))
+        .args(args)
+        .output()
+        .expect("the model binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Exit code 2 and exactly one line on stderr containing `needle`.
+fn bad_usage(args: &[&str], needle: &str) {
+    let o = model(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line, got {err:?}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: {err:?} should mention {needle:?}"
+    );
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("model-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn bad_bounds_and_flags_exit_2_with_one_line() {
+    bad_usage(
+        &["check", "--servers", "0"],
+        "--servers must be 1 to 5, got 0",
+    );
+    bad_usage(
+        &["check", "--servers", "9"],
+        "--servers must be 1 to 5, got 9",
+    );
+    bad_usage(
+        &["check", "--frobnicate"],
+        "unexpected argument '--frobnicate'",
+    );
+    bad_usage(
+        &["check", "--network", "carrier-pigeon"],
+        "unknown network 'carrier-pigeon'",
+    );
+    bad_usage(
+        &["check", "--crashes", "4"],
+        "--crashes 4 is more than --servers 3",
+    );
+    bad_usage(
+        &["check", "--crashes", "0", "--restarts", "2"],
+        "--restarts 2 needs --crashes",
+    );
+    bad_usage(
+        &["check", "--max-term", "0"],
+        "--max-term must be at least 1",
+    );
+    bad_usage(&["check", "--threads", "0"], "--threads must be at least 1");
+    bad_usage(&["explore", "--servers", "0"], "--servers must be 1 to 5");
+    bad_usage(&["nonsense"], "unrecognized subcommand 'nonsense'");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["check", "explore", "replay"] {
+        let o = model(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{sub} --help");
+        assert!(
+            stdout(&o).contains("Usage: model"),
+            "{sub} --help prints usage"
+        );
+    }
+    let o = model(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for sub in ["check", "explore", "replay", "sim"] {
+        assert!(stdout(&o).contains(sub), "top-level help lists {sub}");
+    }
+}
+
+#[test]
+fn malformed_trace_files_exit_2_with_one_line() {
+    let dir = scratch("bad-traces");
+    let cases = [
+        ("not-json.json", "{ this is not json", "not valid JSON"),
+        ("not-trace.json", r#"{"hello": 1}"#, "not a trace file"),
+        (
+            "version.json",
+            r#"{"format":"raft-trace","version":99,"config":{"cluster_size":3},"ops":[]}"#,
+            "unsupported trace version 99",
+        ),
+        (
+            "bad-node.json",
+            r#"{"format":"raft-trace","version":1,"config":{"cluster_size":3},
+               "ops":[{"op":"election_timeout","node":7}]}"#,
+            "names a server outside 0..3",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        bad_usage(&["replay", file.to_str().unwrap()], needle);
+    }
+    bad_usage(
+        &["replay", dir.join("missing.json").to_str().unwrap()],
+        "cannot read",
+    );
+}
+
+#[test]
+fn replay_exit_code_is_the_verdict() {
+    let dir = scratch("good-trace");
+    let file = dir.join("elect.json");
+    let trace = r#"{"format":"raft-trace","version":1,"origin":"test","config":{"cluster_size":3},
+        "ops":[{"op":"election_timeout","node":0},{"op":"deliver","msg":0},
+               {"op":"deliver","msg":1},{"op":"deliver","msg":0}]}"#;
+    std::fs::write(&file, trace).unwrap();
+    let o = model(&["replay", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("s0 L term=1"),
+        "the story shows the leader: {out}"
+    );
+    assert!(out.contains("verdict: no property violated"), "{out}");
+}
+
+#[test]
+fn check_passes_sim_arguments_through() {
+    // `sim` hands everything after it to the simulator, flags included.
+    let o = model(&["sim", "--definitely-not-a-check-flag"]);
+    assert!(
+        !stderr(&o).contains("unexpected argument"),
+        "{}",
+        stderr(&o)
+    );
+}

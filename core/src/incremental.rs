@@ -52,7 +52,9 @@ impl Before {
 }
 
 fn view_log<'a>(v: &NodeView<'a>) -> Option<&'a Log> {
-    v.node.map(|n| n.log()).or_else(|| v.durable.map(|p| &p.log))
+    v.node
+        .map(|n| n.log())
+        .or_else(|| v.durable.map(|p| &p.log))
 }
 
 /// `check_all(views)`, given that it held before the operation, that only `views[i]` changed,
@@ -102,7 +104,11 @@ fn suspect(views: &[NodeView], i: usize, before: &Before, new_applies: &[Index])
                 min_commit_term = min_commit_term.min(a.commit_term);
             }
         }
-        for leader in views.iter().filter_map(|v| v.node).filter(|n| n.is_leader()) {
+        for leader in views
+            .iter()
+            .filter_map(|v| v.node)
+            .filter(|n| n.is_leader())
+        {
             if min_commit_term < leader.current_term()
                 && index > leader.log().snapshot_index()
                 && leader.log().entry(index).map(|e| (e.term, e.command))

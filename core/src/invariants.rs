@@ -169,7 +169,10 @@ pub fn election_safety(views: &[NodeView]) -> Result<(), Violation> {
                         vec![other, v.id],
                         None,
                         Some(term),
-                        format!("servers {other} and {} were both elected in term {term}", v.id),
+                        format!(
+                            "servers {other} and {} were both elected in term {term}",
+                            v.id
+                        ),
                     ));
                 }
                 _ => {
@@ -303,8 +306,7 @@ pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
 /// LeaderAppendOnly, as a transition: a server that is leader of the same term before and after
 /// a step still holds every entry it held before (compaction into a snapshot aside).
 pub fn leader_append_only(before: &Node, after: &Node) -> Result<(), Violation> {
-    if !(before.is_leader() && after.is_leader() && before.current_term() == after.current_term())
-    {
+    if !(before.is_leader() && after.is_leader() && before.current_term() == after.current_term()) {
         return Ok(());
     }
     let (old, new) = (before.log(), after.log());
@@ -454,9 +456,7 @@ impl Situation {
                 })
             }
             Situation::VoterRestarted => any(|h| h.restarts > 0 && !h.votes.is_empty()),
-            Situation::ConflictRepaired => {
-                any(|h| h.truncated_conflict) && any(|h| h.backed_up)
-            }
+            Situation::ConflictRepaired => any(|h| h.truncated_conflict) && any(|h| h.backed_up),
             Situation::SnapshotInstalled => any(|h| h.installed_snapshot),
             Situation::RestartedFromSnapshot => any(|h| h.restarted_from_snapshot),
         }

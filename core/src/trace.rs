@@ -79,8 +79,8 @@ impl Trace {
 
     /// Parse and validate a trace: format, version, configuration, and every operation's ids.
     pub fn from_json(text: &str) -> Result<Trace, TraceError> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| TraceError(format!("not valid JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| TraceError(format!("not valid JSON: {e}")))?;
         if value.get("format").and_then(|f| f.as_str()) != Some(TRACE_FORMAT) {
             return Err(TraceError(format!(
                 "not a trace file: expected \"format\": \"{TRACE_FORMAT}\""
@@ -136,8 +136,8 @@ impl Trace {
     /// Re-run the trace through the cluster driver, checking every invariant after every
     /// operation; stops at the first violation.
     pub fn replay(&self) -> Result<Replay, TraceError> {
-        let mut cluster =
-            Cluster::new(self.config.clone()).map_err(|e| TraceError(format!("invalid config: {e}")))?;
+        let mut cluster = Cluster::new(self.config.clone())
+            .map_err(|e| TraceError(format!("invalid config: {e}")))?;
         let mut steps = Vec::with_capacity(self.ops.len());
         let mut violation = None;
         for (k, op) in self.ops.iter().enumerate() {
@@ -167,7 +167,13 @@ impl Replay {
     pub fn story(&self) -> String {
         let mut s = String::new();
         for (k, step) in self.steps.iter().enumerate() {
-            s.push_str(&format!("step {}: {:?} ({:?})\n{}", k + 1, step.op, step.outcome, step.state));
+            s.push_str(&format!(
+                "step {}: {:?} ({:?})\n{}",
+                k + 1,
+                step.op,
+                step.outcome,
+                step.state
+            ));
         }
         match &self.violation {
             Some((k, v)) => s.push_str(&format!("VIOLATED after step {}: {v}\n", k + 1)),

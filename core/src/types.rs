@@ -24,7 +24,9 @@ pub struct Entry {
 }
 
 /// A set of voters, as a bit set over node ids.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct VoteSet(u8);
 
 impl VoteSet {

@@ -34,8 +34,6 @@ pub struct NodeHistory {
     pub snapshot_applied: Index,
     /// The server, as a follower, had conflicting entries removed by a leader.
     pub truncated_conflict: bool,
-    /// The server, as a leader, backed a follower up with ConflictTerm/ConflictIndex.
-    pub backed_up: bool,
     /// The server installed a snapshot sent by a leader.
     pub installed_snapshot: bool,
     /// The server was restarted from a persisted snapshot.
@@ -89,7 +87,6 @@ impl NodeHistory {
                     }
                 }
                 Event::LogTruncated { .. } => self.truncated_conflict = true,
-                Event::BackedUp { .. } => self.backed_up = true,
                 Event::SnapshotInstalled { .. } => self.installed_snapshot = true,
                 _ => {}
             }

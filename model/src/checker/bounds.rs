@@ -1,7 +1,8 @@
 //! The bounds that make the model finite (terms, proposals, crashes, restarts, re-sends) and the
 //! limits that may cut a run short (depth, states, time). Validated once, with one-line errors.
 
-use raft_core::{Term, MAX_SERVERS};
+use super::properties::SITUATIONS;
+use raft_core::{Situation, Term, MAX_SERVERS};
 use std::fmt;
 use std::time::Duration;
 
@@ -86,6 +87,42 @@ impl Default for Bounds {
             max_in_flight: Some(3),
         }
     }
+}
+
+/// One configuration of the default suite: its bounds and the situations it must reach.
+pub struct SuiteEntry {
+    pub name: &'static str,
+    pub bounds: Bounds,
+    pub goals: Vec<Situation>,
+}
+
+/// What `check` runs when no bound is given. No single configuration of 3 servers that both
+/// crashes and restarts a voter and repairs a follower's conflicting entries (which needs 4
+/// messages in flight) can be exhausted within 2 minutes on 2 cores, so the default is two
+/// exhaustive configurations: every property must hold in both, and each situation must be
+/// reached in the configuration that targets it.
+pub fn default_suite() -> Vec<SuiteEntry> {
+    let all_but = |skip: Situation| -> Vec<Situation> {
+        SITUATIONS.iter().copied().filter(|s| *s != skip).collect()
+    };
+    vec![
+        SuiteEntry {
+            name: "crash-restart",
+            bounds: Bounds::default(),
+            goals: all_but(Situation::ConflictRepaired),
+        },
+        SuiteEntry {
+            name: "conflict-repair",
+            bounds: Bounds {
+                proposals: 2,
+                crashes: 0,
+                restarts: 0,
+                max_in_flight: Some(4),
+                ..Bounds::default()
+            },
+            goals: all_but(Situation::VoterRestarted),
+        },
+    ]
 }
 
 impl Bounds {

@@ -1,7 +1,8 @@
 //! The command line: `check`, `explore`, `replay` (and `sim`, handed to the simulator).
 //! Bad usage is one line on stderr and exit code 2.
 
-use super::bounds::{Bounds, NetworkKind, RunLimits, Strategy};
+use super::bounds::{default_suite, Bounds, NetworkKind, RunLimits, Strategy};
+use super::properties::SITUATIONS;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use raft_core::{Config, Trace};
 use std::path::PathBuf;
@@ -19,7 +20,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Explore every reachable state of a small cluster and check every safety property.
+    /// Explore every reachable state of a small cluster and check every safety property. With no
+    /// bound flags, runs the default suite: two exhaustive configurations of 3 servers
+    /// (crash-restart, and conflict-repair with 4 messages in flight).
     Check(CheckArgs),
     /// Serve stateright's interactive Explorer on 127.0.0.1.
     Explore(ExploreArgs),
@@ -225,10 +228,45 @@ pub fn run_check(args: &CheckArgs) -> i32 {
         (Ok(b), Ok(l)) => (b, l),
         (Err(e), _) | (_, Err(e)) => return usage_error(&e),
     };
+    if bounds == Bounds::default() && !args.model.noop_on_election {
+        return run_default_suite(args, &limits);
+    }
     println!("checking: {bounds}");
     let summary = super::check(&args.model.config(), &bounds, &limits, &args.out);
     println!("{summary}");
     summary.exit_code()
+}
+
+/// `check` with no bounds: every configuration of the default suite; 0 only if each passes and
+/// together they reach every situation.
+fn run_default_suite(args: &CheckArgs, limits: &RunLimits) -> i32 {
+    let suite = default_suite();
+    println!(
+        "no bounds given: checking the default suite of {} configurations",
+        suite.len()
+    );
+    let mut code = 0;
+    let mut reached = Vec::new();
+    for entry in suite {
+        println!("\n== configuration {}: {}", entry.name, entry.bounds);
+        let mut summary = super::check(&args.model.config(), &entry.bounds, limits, &args.out);
+        summary.goals = entry.goals;
+        println!("{summary}");
+        reached.extend(summary.situations.iter().filter(|(_, r)| *r).map(|(s, _)| *s));
+        code = code.max(summary.exit_code());
+    }
+    let missing: Vec<&str> = SITUATIONS
+        .iter()
+        .filter(|s| !reached.contains(*s))
+        .map(|s| s.name())
+        .collect();
+    if code == 0 && missing.is_empty() {
+        println!("\nsuite: every property held in every configuration; every situation reached");
+        0
+    } else {
+        println!("\nsuite: FAILED (see the configurations above)");
+        1
+    }
 }
 
 /// `explore`: serve the Explorer until interrupted.

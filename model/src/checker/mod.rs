@@ -114,6 +114,7 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
         limits: limits.clone(),
         properties,
         situations,
+        goals: SITUATIONS.to_vec(),
         total: counts.total,
         unique: counts.unique,
         max_depth: counts.depth,
@@ -146,6 +147,9 @@ fn cut_reason(limits: &RunLimits, counts: &Counts, elapsed: Duration) -> Option<
     None
 }
 
+/// The most states `minimise` explores (about 10 s, under 1 GB here).
+const MINIMISE_MAX_STATES: usize = 1_000_000;
+
 /// Re-run a single-threaded BFS no deeper than `depth` to find a shortest path violating
 /// `property`; `None` if it finds none within `budget`.
 pub(crate) fn minimise(
@@ -159,8 +163,13 @@ pub(crate) fn minimise(
     let checker = model
         .checker()
         .threads(1)
-        .target_max_depth(depth + 1)
+        // The initial state is at depth 1, and states at the target depth are not checked: a
+        // violation `depth` steps in sits at depth `depth + 1`, so the target is `depth + 2`.
+        .target_max_depth(depth + 2)
         .timeout(budget)
+        // stateright's BFS reads the timeout only when a thread runs out of work (never, on one
+        // thread, before the end): the state budget is what really bounds this search.
+        .target_state_count(MINIMISE_MAX_STATES)
         .finish_when(HasDiscoveries::AnyOf(
             [property.name()].into_iter().collect(),
         ))

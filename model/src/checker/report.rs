@@ -150,6 +150,9 @@ pub struct Summary {
     pub properties: Vec<(Property, bool)>,
     /// Each situation and whether some explored state reached it.
     pub situations: Vec<(Situation, bool)>,
+    /// The situations this run must reach (all of them, unless it is one configuration of the
+    /// default suite).
+    pub goals: Vec<Situation>,
     pub total: usize,
     pub unique: usize,
     pub max_depth: usize,
@@ -163,8 +166,11 @@ impl Summary {
     pub fn violated(&self) -> bool {
         self.properties.iter().any(|(_, held)| !held)
     }
+    /// Every goal situation was reached.
     pub fn all_reached(&self) -> bool {
-        self.situations.iter().all(|(_, r)| *r)
+        self.situations
+            .iter()
+            .all(|(s, r)| *r || !self.goals.contains(s))
     }
     pub fn exhaustive(&self) -> bool {
         self.cut.is_none()
@@ -210,7 +216,11 @@ impl fmt::Display for Summary {
         }
         writeln!(f, "situations (sometimes):")?;
         for (s, reached) in &self.situations {
-            let verdict = if *reached { "reached" } else { "NOT reached" };
+            let verdict = match (*reached, self.goals.contains(s)) {
+                (true, _) => "reached",
+                (false, true) => "NOT reached",
+                (false, false) => "not reached (not a goal of this configuration)",
+            };
             writeln!(f, "  {:<46} {verdict}", s.name())?;
         }
         writeln!(
@@ -240,15 +250,15 @@ impl fmt::Display for Summary {
         let unreached: Vec<&str> = self
             .situations
             .iter()
-            .filter(|(_, r)| !r)
+            .filter(|(s, r)| !r && self.goals.contains(s))
             .map(|(s, _)| s.name())
             .collect();
         let verdict = match (&self.cut, self.violated(), unreached.is_empty()) {
             (_, true, _) => "result: VIOLATED (see the counterexample above)".to_string(),
             (None, false, true) => format!(
-                "result: exhaustive within the bounds: all {} properties held, all {} situations reached",
+                "result: exhaustive within the bounds: all {} properties held, all {} goal situations reached",
                 self.properties.len(),
-                self.situations.len()
+                self.goals.len()
             ),
             (None, false, false) => format!(
                 "result: FAILED: exhaustive, no violation, but situations NOT reached: {}",

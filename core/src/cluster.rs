@@ -7,7 +7,7 @@ use crate::history::NodeHistory;
 use crate::invariants::{check_all, NodeView, Situation, Violation};
 use crate::message::Envelope;
 use crate::node::{Apply, Input, Node, Output, Persistent, ProposeResult};
-use crate::types::{Command, NodeId};
+use crate::types::{Command, Index, NodeId};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -56,6 +56,12 @@ pub enum Op {
     /// The server's service snapshots everything it applied; the server compacts its log.
     Snapshot {
         node: NodeId,
+    },
+    /// The service snapshots its state as of `index` (its applied commands cut there), as the
+    /// lab's applier does from inside the apply path after a step applied beyond `index`.
+    SnapshotAt {
+        node: NodeId,
+        index: Index,
     },
 }
 
@@ -124,7 +130,8 @@ impl Cluster {
             | Op::Propose { node, .. }
             | Op::Crash { node }
             | Op::Restart { node }
-            | Op::Snapshot { node } => Some(node).filter(|&id| id < self.config.cluster_size),
+            | Op::Snapshot { node }
+            | Op::SnapshotAt { node, .. } => Some(node).filter(|&id| id < self.config.cluster_size),
             Op::Drop { .. } | Op::Duplicate { .. } | Op::Partition { .. } | Op::Heal => None,
         };
         let Some(id) = touched else {
@@ -134,6 +141,13 @@ impl Cluster {
         let before = crate::incremental::Before::capture(&self.views()[id as usize]);
         let (outcome, out) = self.run(op);
         if outcome == Outcome::Skipped {
+            return Ok((outcome, out));
+        }
+        // Snapshots and restarts are rare and touch the snapshot-aware parts of the invariants:
+        // check everything.
+        let snapshot = out.apply.iter().any(|a| matches!(a, Apply::Snapshot { .. }));
+        if snapshot || matches!(op, Op::Restart { .. } | Op::Snapshot { .. }) {
+            check_all(&self.views())?;
             return Ok((outcome, out));
         }
         let new_applies: Vec<_> = out
@@ -214,6 +228,11 @@ impl Cluster {
                     .as_ref()
                     .map_or(0, |n| n.last_applied());
                 let data = encode_service(&self.services[node as usize]);
+                done(self.step(node, Input::Snapshot { index, data }))
+            }
+            Op::SnapshotAt { node, index } if self.is_up(node) => {
+                let service = &self.services[node as usize];
+                let data = encode_service(&service[..service.len().min(index as usize)]);
                 done(self.step(node, Input::Snapshot { index, data }))
             }
             _ => nothing(Outcome::Skipped),

@@ -3,6 +3,7 @@
 //! highest term it reached, and the first transition-property violation seen in one of its steps.
 //! Invariants are stated over node states plus these histories.
 
+use crate::cluster::decode_service;
 use crate::invariants::{leader_append_only, Property, Violation};
 use crate::node::{Apply, Event, Node, Output};
 use crate::types::{Command, Index, NodeId, Term};
@@ -30,8 +31,10 @@ pub struct NodeHistory {
     pub votes: Vec<(Term, NodeId)>,
     /// Everything the server ever applied, by index (a snapshot's prefix excluded).
     pub applied: BTreeMap<Index, Applied>,
-    /// The highest snapshot index the server's state machine was ever replaced with.
-    pub snapshot_applied: Index,
+    /// Every command the server's state machine received through a snapshot (installed from a
+    /// leader, or loaded on restart), by index: the snapshot's service state decoded with the
+    /// reference encoding (`cluster::decode_service`). Opaque snapshots record nothing.
+    pub snapshot_applied: BTreeMap<Index, Option<Command>>,
     /// The server, as a follower, had conflicting entries removed by a leader.
     pub truncated_conflict: bool,
     /// The server installed a snapshot sent by a leader.
@@ -58,6 +61,19 @@ impl NodeHistory {
                     "current term went from {} down to {} in one step",
                     before.current_term(),
                     after.current_term()
+                ),
+            ));
+        }
+        if after.last_applied() < before.last_applied() {
+            self.record(Violation::new(
+                Property::CommitMonotonic,
+                vec![id],
+                Some(after.last_applied()),
+                None,
+                format!(
+                    "the state machine went back from index {} to {} within one incarnation",
+                    before.last_applied(),
+                    after.last_applied()
                 ),
             ));
         }
@@ -98,9 +114,7 @@ impl NodeHistory {
                     term,
                     command,
                 } => self.observe_apply(id, *index, *term, *command, after.current_term()),
-                Apply::Snapshot { index, .. } => {
-                    self.snapshot_applied = self.snapshot_applied.max(*index)
-                }
+                Apply::Snapshot { index, data, .. } => self.observe_snapshot(id, *index, data),
             }
         }
     }
@@ -142,11 +156,41 @@ impl NodeHistory {
         }
     }
 
+    /// The state machine was replaced by a snapshot of every command up to `index`: each must be
+    /// what this server applied there before (StateMachineSafety), and it joins the history.
+    fn observe_snapshot(&mut self, id: NodeId, index: Index, data: &[u8]) {
+        let commands = decode_service(data);
+        if commands.len() as Index != index {
+            return; // not the reference encoding: opaque to the ghost
+        }
+        for (k, command) in (1..).zip(commands) {
+            let before = self
+                .applied
+                .get(&k)
+                .map(|a| a.command)
+                .or_else(|| self.snapshot_applied.get(&k).copied());
+            if let Some(old) = before.filter(|old| *old != command) {
+                self.record(Violation::new(
+                    Property::StateMachineSafety,
+                    vec![id],
+                    Some(k),
+                    None,
+                    format!(
+                        "server {id} loaded a snapshot holding {command:?} at index {k}, where \
+                         its state machine had {old:?}"
+                    ),
+                ));
+            }
+            self.snapshot_applied.insert(k, command);
+        }
+    }
+
     /// Record a restart from persisted state; the term must not have gone back.
     pub fn observe_restart(&mut self, node: &Node) {
         self.restarts += 1;
         if node.log().snapshot_index() > 0 {
             self.restarted_from_snapshot = true;
+            self.observe_snapshot(node.id(), node.log().snapshot_index(), node.snapshot_data());
         }
         if node.current_term() < self.max_term {
             self.record(Violation::new(
@@ -168,5 +212,63 @@ impl NodeHistory {
         if self.violation.is_none() {
             self.violation = Some(violation);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::encode_service;
+    use crate::config::Config;
+    use crate::log::Log;
+    use crate::node::Persistent;
+
+    /// A server restarted from a snapshot covering `1..=index` (so `last_applied == index`).
+    fn restored(index: Index) -> Node {
+        let mut log = Log::default();
+        log.install_snapshot(index, 1, false);
+        let snapshot = encode_service(&vec![Some(7); index as usize]);
+        let persisted = Persistent {
+            current_term: 1,
+            log,
+            snapshot,
+            ..Persistent::default()
+        };
+        Node::restart(0, Config::new(3), persisted)
+    }
+
+    #[test]
+    fn a_snapshot_that_contradicts_what_was_applied_violates_state_machine_safety() {
+        let mut h = NodeHistory::default();
+        h.applied.insert(
+            1,
+            Applied {
+                term: 1,
+                command: Some(5),
+                commit_term: 1,
+            },
+        );
+        h.observe_snapshot(0, 1, &encode_service(&[Some(6)]));
+        let v = h.violation.expect("recorded");
+        assert_eq!((v.property, v.index), (Property::StateMachineSafety, Some(1)));
+        assert_eq!(h.snapshot_applied.get(&1), Some(&Some(6)));
+    }
+
+    #[test]
+    fn restart_from_a_snapshot_joins_its_commands_to_the_history() {
+        let mut h = NodeHistory::default();
+        h.observe_restart(&restored(2));
+        assert!(h.restarted_from_snapshot);
+        assert_eq!(h.snapshot_applied.len(), 2);
+        assert_eq!(h.violation, None);
+    }
+
+    #[test]
+    fn the_state_machine_going_back_violates_commit_monotonic() {
+        let mut h = NodeHistory::default();
+        h.observe_step(&restored(3), &restored(1), &Output::default());
+        let v = h.violation.expect("recorded");
+        assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
+        assert!(v.detail.contains("state machine went back"), "{}", v.detail);
     }
 }

@@ -126,6 +126,9 @@ fn suspect(views: &[NodeView], i: usize, before: &Before, new_applies: &[Index])
         let term = node.current_term();
         if before.leader_term != Some(term) {
             let log = node.log();
+            if log.snapshot_index() > 0 {
+                return true; // its compacted prefix is checked against its snapshot: do it all
+            }
             for v in views {
                 for (&index, a) in &v.history.applied {
                     if a.commit_term < term

@@ -247,10 +247,34 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
     if leaders.is_empty() {
         return Ok(());
     }
+    // A leader's compacted prefix holds what its snapshot holds (reference encoding).
+    let snapshots: Vec<Vec<Option<Command>>> = leaders
+        .iter()
+        .map(|l| crate::cluster::decode_service(l.snapshot_data()))
+        .collect();
     for (index, (term, command, commit_term, by)) in committed(views) {
-        for leader in &leaders {
+        for (leader, snapshot) in leaders.iter().zip(&snapshots) {
             let t = leader.current_term();
-            if commit_term >= t || index <= leader.log().snapshot_index() {
+            if commit_term >= t {
+                continue;
+            }
+            if index <= leader.log().snapshot_index() {
+                let held = snapshot.get(index as usize - 1);
+                if snapshot.len() as Index == leader.log().snapshot_index()
+                    && held != Some(&command)
+                {
+                    return Err(Violation::new(
+                        Property::LeaderCompleteness,
+                        vec![leader.id(), by],
+                        Some(index),
+                        Some(t),
+                        format!(
+                            "leader {} of term {t} holds {held:?} in its snapshot at index \
+                             {index}, where {command:?} was committed in term {commit_term}",
+                            leader.id()
+                        ),
+                    ));
+                }
                 continue;
             }
             let held = leader.log().entry(index);
@@ -273,9 +297,11 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
     Ok(())
 }
 
-/// StateMachineSafety: no two servers ever applied different commands at the same index.
+/// StateMachineSafety: no two servers ever applied different commands at the same index, as
+/// entries or through snapshots.
 pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
     recorded(views, Property::StateMachineSafety)?;
+    snapshots_agree(views)?;
     let mut first: BTreeMap<Index, (Term, Option<Command>, NodeId)> = BTreeMap::new();
     for v in views {
         for (&index, a) in &v.history.applied {
@@ -296,6 +322,41 @@ pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
                 Some(_) => {}
                 None => {
                     first.insert(index, (a.term, a.command, v.id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The commands servers received through snapshots agree with every command applied (as an
+/// entry or through another snapshot) at the same index.
+fn snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
+    if views.iter().all(|v| v.history.snapshot_applied.is_empty()) {
+        return Ok(());
+    }
+    let mut first: BTreeMap<Index, (Option<Command>, NodeId)> = BTreeMap::new();
+    for v in views {
+        let entries = v.history.applied.iter().map(|(&i, a)| (i, a.command));
+        let snapshot = v.history.snapshot_applied.iter().map(|(&i, &c)| (i, c));
+        for (index, command) in entries.chain(snapshot) {
+            match first.get(&index) {
+                Some(&(other, by)) if other != command => {
+                    return Err(Violation::new(
+                        Property::StateMachineSafety,
+                        vec![by, v.id],
+                        Some(index),
+                        None,
+                        format!(
+                            "at index {index} server {by}'s state machine has {other:?}, server {}'s \
+                             has {command:?} (snapshots included)",
+                            v.id
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(index, (command, v.id));
                 }
             }
         }

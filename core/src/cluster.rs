@@ -145,8 +145,16 @@ impl Cluster {
         }
         // Snapshots and restarts are rare and touch the snapshot-aware parts of the invariants:
         // check everything.
-        let snapshot = out.apply.iter().any(|a| matches!(a, Apply::Snapshot { .. }));
-        if snapshot || matches!(op, Op::Restart { .. } | Op::Snapshot { .. }) {
+        let snapshot = out
+            .apply
+            .iter()
+            .any(|a| matches!(a, Apply::Snapshot { .. }));
+        if snapshot
+            || matches!(
+                op,
+                Op::Restart { .. } | Op::Snapshot { .. } | Op::SnapshotAt { .. }
+            )
+        {
             check_all(&self.views())?;
             return Ok((outcome, out));
         }

@@ -120,7 +120,8 @@ impl Trace {
                 | Op::Propose { node, .. }
                 | Op::Crash { node }
                 | Op::Restart { node }
-                | Op::Snapshot { node } => *node >= n,
+                | Op::Snapshot { node }
+                | Op::SnapshotAt { node, .. } => *node >= n,
                 Op::Partition { group } => group.iter().any(|&id| id >= n),
                 Op::Deliver { .. } | Op::Drop { .. } | Op::Duplicate { .. } | Op::Heal => false,
             };

@@ -9,7 +9,7 @@ use std::time::Instant;
 const USAGE: &str = "\
 usage: sim [--scenario NAME|all] [--seeds N] [--seed S] [--out DIR] [--jobs J] [--list]
 
-Runs the MIT 6.5840 Raft lab scenarios (3A-3C, plus the 2026 variants) in deterministic
+Runs the MIT 6.5840 Raft lab scenarios (3A-3D, plus the 2026 variants) in deterministic
 virtual time, over seeds S, S+1, ..., S+N-1 (default: all scenarios, N = 1, S = 1).
 A failing seed prints the seed and writes its trace (raft-trace JSON) to DIR (default
 counterexamples/); `sim --scenario NAME --seed S` reproduces it exactly and
@@ -128,7 +128,7 @@ pub fn cli(args: &[String]) -> i32 {
     let reports = swarm(&args.scenarios, seeds, args.jobs, &on_done);
     let wall = started.elapsed().as_secs_f64();
     println!(
-        "{:<22} {:>7} {:>6} {:>10} {:>9} {:>10}",
+        "{:<28} {:>7} {:>6} {:>10} {:>9} {:>10}",
         "scenario", "passed", "failed", "sim s/run", "wall s", "events"
     );
     let mut failed_total = 0;
@@ -140,7 +140,7 @@ pub fn cli(args: &[String]) -> i32 {
         let wall_s: f64 = mine.iter().map(|r| r.wall.as_secs_f64()).sum();
         let events: u64 = mine.iter().map(|r| r.events).sum();
         println!(
-            "{:<22} {:>7} {:>6} {:>10.1} {:>9.2} {:>10}",
+            "{:<28} {:>7} {:>6} {:>10.1} {:>9.2} {:>10}",
             s.name,
             mine.len() - failed,
             failed,

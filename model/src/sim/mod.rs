@@ -1,4 +1,4 @@
-//! Deterministic discrete-event simulator of the MIT 6.5840 Raft lab suite (3A-3C): virtual
+//! Deterministic discrete-event simulator of the MIT 6.5840 Raft lab suite (3A-3D): virtual
 //! milliseconds and one seeded RNG per run, driving core servers through the cluster driver,
 //! with the lab's network, harness checks and scenarios. A failing seed is a `raft_core::Trace`.
 

@@ -20,6 +20,9 @@ pub const HEARTBEAT_MS: u64 = 100;
 pub const ELECTION_MS: (u64, u64) = (300, 600);
 /// The lab's per-test limit (120 s of real time there, of virtual time here).
 pub const SCENARIO_LIMIT_MS: u64 = 120_000;
+/// The lab's `SnapShotInterval`: the snapshot applier snapshots after applying k with
+/// (k + 1) % 10 == 0.
+pub const SNAPSHOT_INTERVAL: Index = 10;
 
 /// Why a run failed: a core invariant, or a harness check (as the lab's tester would fail).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +109,11 @@ pub struct Sim {
     pub long_reordering: bool,
     /// The tester's record of what each server applied, by index - 1 (kept across restarts).
     applied: Vec<Vec<Option<Command>>>,
+    /// The lab's snapshot applier (3D): strict in-order apply from `last_applied`, and a
+    /// snapshot of the server after each index k with (k + 1) % `SNAPSHOT_INTERVAL` == 0.
+    pub snapshot_applier: bool,
+    /// The snapshot applier's last applied index per server (reset by a restart).
+    last_applied: Vec<Index>,
     /// RPCs started (all calls) and delivered to each server's handler.
     pub rpc_total: u64,
     pub rpc_in: Vec<u64>,
@@ -138,6 +146,8 @@ impl Sim {
             unreliable: false,
             long_reordering: false,
             applied: vec![Vec::new(); count],
+            snapshot_applier: false,
+            last_applied: vec![0; count],
             rpc_total: 0,
             rpc_in: vec![0; count],
             bytes: 0,
@@ -223,9 +233,12 @@ impl Sim {
         let i = id as usize;
         self.incarnation[i] += 1;
         self.apply(Op::Restart { node: id });
+        self.last_applied[i] = 0;
         if let Some(p) = self.cluster.durable(id) {
             if !p.snapshot.is_empty() {
-                self.applied[i] = decode_service(&p.snapshot);
+                let index = p.log.snapshot_index();
+                let data = p.snapshot.clone();
+                self.ingest_snapshot(id, index, &data);
             }
         }
         self.arm_election(id);
@@ -364,8 +377,14 @@ impl Sim {
     /// Honour a server's output: the applier sees its applies, requests and replies enter the
     /// network, timers are set. `answering` is the RPC a delivered request belongs to.
     fn honour(&mut self, id: NodeId, out: Output, answering: Option<&InFlight>) {
+        let mut snapshot_at = Vec::new();
         for apply in &out.apply {
-            self.on_apply(id, apply);
+            snapshot_at.extend(self.on_apply(id, apply));
+        }
+        // The applier snapshots synchronously after applying k; the step may have applied
+        // past k, so the snapshot names its index (the service state is cut there).
+        for index in snapshot_at {
+            self.apply(Op::SnapshotAt { node: id, index });
         }
         for (to, msg) in out.messages {
             let env = Envelope { from: id, to, msg };
@@ -506,38 +525,84 @@ impl Sim {
         }
     }
 
-    /// The lab's plain applier: at every apply, the value must agree with every server's
-    /// record at that index and the server must have applied the index before (no gaps).
-    fn on_apply(&mut self, id: NodeId, apply: &Apply) {
+    /// The lab's appliers. At every apply the value must agree with every server's record at
+    /// that index. The plain applier wants no gaps (k - 1 applied before k); the snapshot
+    /// applier wants exactly `last_applied + 1`, and returns k when the server must snapshot
+    /// at k. A snapshot replaces the record (its content must match its index).
+    fn on_apply(&mut self, id: NodeId, apply: &Apply) -> Option<Index> {
         let i = id as usize;
-        match apply {
-            Apply::Entry { index, command, .. } => {
-                let Some(command) = *command else { return };
-                let k = *index as usize - 1;
-                for (j, record) in self.applied.iter().enumerate() {
-                    if let Some(Some(other)) = record.get(k) {
-                        if *other != command {
-                            self.fail(Failure::Harness(format!(
-                                "commit index={index} server={id} {command} != server={j} {other}"
-                            )));
-                            return;
-                        }
-                    }
-                }
-                if k > 0 && self.applied[i].get(k - 1).copied().flatten().is_none() {
-                    self.fail(Failure::Harness(format!(
-                        "server {id} apply out of order {index}"
-                    )));
-                    return;
-                }
-                let record = &mut self.applied[i];
-                if record.len() <= k {
-                    record.resize(k + 1, None);
-                }
-                record[k] = Some(command);
+        let (index, command) = match apply {
+            Apply::Entry { index, command, .. } => (*index, *command),
+            Apply::Snapshot { index, data, .. } => {
+                self.ingest_snapshot(id, *index, data);
+                return None;
             }
-            Apply::Snapshot { data, .. } => self.applied[i] = decode_service(data),
+        };
+        if self.snapshot_applier {
+            let expected = self.last_applied[i] + 1;
+            if index != expected {
+                self.fail(Failure::Harness(format!(
+                    "server {id} apply out of order, expected index {expected}, got {index}"
+                )));
+                return None;
+            }
+            self.last_applied[i] = index;
         }
+        let due = (self.snapshot_applier && (index + 1) % SNAPSHOT_INTERVAL == 0).then_some(index);
+        let Some(command) = command else {
+            return due; // a no-op entry: nothing for the service
+        };
+        let k = index as usize - 1;
+        for (j, record) in self.applied.iter().enumerate() {
+            if let Some(Some(other)) = record.get(k) {
+                if *other != command {
+                    self.fail(Failure::Harness(format!(
+                        "commit index={index} server={id} {command} != server={j} {other}"
+                    )));
+                    return None;
+                }
+            }
+        }
+        if !self.snapshot_applier
+            && k > 0
+            && self.applied[i].get(k - 1).copied().flatten().is_none()
+        {
+            self.fail(Failure::Harness(format!(
+                "server {id} apply out of order {index}"
+            )));
+            return None;
+        }
+        let record = &mut self.applied[i];
+        if record.len() <= k {
+            record.resize(k + 1, None);
+        }
+        record[k] = Some(command);
+        due
+    }
+
+    /// The tester's `ingestSnap`: a snapshot (delivered, or persisted and read at restart)
+    /// replaces the server's record; it must hold exactly the values 1..=index.
+    fn ingest_snapshot(&mut self, id: NodeId, index: Index, data: &[u8]) {
+        let values = decode_service(data);
+        if self.snapshot_applier && values.len() as u64 != index {
+            self.fail(Failure::Harness(format!(
+                "server {id} snapshot at index {index} holds {} values",
+                values.len()
+            )));
+            return;
+        }
+        self.applied[id as usize] = values;
+        self.last_applied[id as usize] = index;
+    }
+
+    /// The lab's `LogSize()` in our terms: the most log entries any server keeps in its
+    /// persisted state (entries after its snapshot; crashed servers count what they saved).
+    pub fn max_retained_log(&self) -> u64 {
+        (0..self.n())
+            .filter_map(|id| self.cluster.durable(id))
+            .map(|p| p.log.last_index() - p.log.snapshot_index())
+            .max()
+            .unwrap_or(0)
     }
 
     /// The lab's `nCommitted(index)`: how many servers applied `index`, and the value.

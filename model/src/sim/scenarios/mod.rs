@@ -1,10 +1,13 @@
-//! The scenario catalogue (section 9 of the suite reference): each of the lab's 3A-3C tests,
+//! The scenario catalogue (section 9 of the suite reference): each of the lab's 3A-3D tests,
 //! step by step in virtual time, named after the Go test, plus the 2026-edition variants. A
-//! scenario is a function of a fresh `Sim`; snapshot scenarios (3D) add a module here.
+//! scenario is a function of a fresh `Sim`.
 
 mod election;
 mod persistence;
 mod replication;
+mod snapshots;
+
+pub use snapshots::MAX_RETAINED_ENTRIES;
 
 use super::world::{Sim, SimResult};
 use raft_core::{Command, NodeId, Situation};
@@ -75,6 +78,40 @@ pub const ALL: &[Scenario] = &[
     scenario("Persist13C-2026", 3, persistence::persist1_crash, RESTARTED),
     scenario("Persist23C-2026", 5, persistence::persist2_crash, RESTARTED),
     scenario("Persist33C-2026", 3, persistence::persist3_crash, RESTARTED),
+    scenario("SnapshotBasic3D", 3, snapshots::basic, COMMITTED),
+    scenario("SnapshotInstall3D", 3, snapshots::install, INSTALLED),
+    scenario(
+        "SnapshotInstallUnreliable3D",
+        3,
+        snapshots::install_unreliable,
+        INSTALLED,
+    ),
+    scenario(
+        "SnapshotInstallCrash3D",
+        3,
+        snapshots::install_crash,
+        INSTALLED_AFTER_RESTART,
+    ),
+    scenario(
+        "SnapshotInstallUnCrash3D",
+        3,
+        snapshots::install_uncrash,
+        INSTALLED_AFTER_RESTART,
+    ),
+    scenario("SnapshotAllCrash3D", 3, snapshots::all_crash, FROM_SNAPSHOT),
+    scenario("SnapshotInit3D", 3, snapshots::init, FROM_SNAPSHOT),
+    scenario(
+        "SnapshotAllCrash3D-2026",
+        3,
+        snapshots::all_crash_unreliable,
+        FROM_SNAPSHOT,
+    ),
+    scenario(
+        "SnapshotInit3D-2026",
+        3,
+        snapshots::init_unreliable,
+        FROM_SNAPSHOT,
+    ),
 ];
 
 const fn scenario(
@@ -105,6 +142,13 @@ const RESTARTED: &[Situation] = &[
     Situation::LeaderChangeAfterCommit,
     Situation::VoterRestarted,
 ];
+
+const INSTALLED: &[Situation] = &[Situation::EntryCommitted, Situation::SnapshotInstalled];
+const INSTALLED_AFTER_RESTART: &[Situation] = &[
+    Situation::SnapshotInstalled,
+    Situation::RestartedFromSnapshot,
+];
+const FROM_SNAPSHOT: &[Situation] = &[Situation::EntryCommitted, Situation::RestartedFromSnapshot];
 
 /// The scenario called `name` (exact, case-insensitive).
 pub fn find(name: &str) -> Option<&'static Scenario> {

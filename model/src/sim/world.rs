@@ -629,3 +629,70 @@ impl Sim {
         self.applied.iter().map(Vec::len).max().unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::cluster::encode_service;
+
+    fn entry(index: Index) -> Apply {
+        Apply::Entry {
+            index,
+            term: 1,
+            command: Some(100 + index),
+        }
+    }
+
+    fn strict() -> Sim {
+        let mut sim = Sim::new(3, 1);
+        sim.snapshot_applier = true;
+        sim
+    }
+
+    #[test]
+    fn the_snapshot_applier_wants_exactly_last_applied_plus_one() {
+        let mut sim = strict();
+        assert_eq!(sim.on_apply(0, &entry(1)), None);
+        sim.on_apply(0, &entry(3));
+        let failure = sim.check().expect_err("index 2 was skipped");
+        assert!(
+            failure.to_string().contains("expected index 2, got 3"),
+            "{failure}"
+        );
+        let mut sim = strict();
+        sim.on_apply(0, &entry(1));
+        sim.on_apply(0, &entry(1));
+        assert!(
+            sim.check().is_err(),
+            "re-applying an index is out of order too"
+        );
+    }
+
+    #[test]
+    fn the_snapshot_applier_asks_for_a_snapshot_after_9_19_29() {
+        let mut sim = strict();
+        let due: Vec<Index> = (1..=30)
+            .filter_map(|k| sim.on_apply(1, &entry(k)))
+            .collect();
+        assert_eq!(due, vec![9, 19, 29]);
+        sim.check().unwrap();
+    }
+
+    #[test]
+    fn a_snapshot_replaces_the_record_and_apply_resumes_after_it() {
+        let mut sim = strict();
+        let values: Vec<Option<Command>> = (1..=5).map(|k| Some(100 + k)).collect();
+        let snapshot = |index, data| Apply::Snapshot {
+            index,
+            term: 1,
+            data,
+        };
+        sim.on_apply(2, &snapshot(5, encode_service(&values)));
+        assert_eq!(sim.applied_at(2, 5), Some(105));
+        sim.on_apply(2, &entry(6));
+        sim.check().unwrap();
+        sim.on_apply(2, &snapshot(7, encode_service(&values)));
+        let failure = sim.check().expect_err("5 values for a snapshot at 7");
+        assert!(failure.to_string().contains("holds 5 values"), "{failure}");
+    }
+}

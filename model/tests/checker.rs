@@ -52,9 +52,44 @@ fn small_suite_reaches_every_situation() {
         assert_eq!(s.unique, pinned, "the state count of {bounds} moved");
         reached.extend(s.situations.iter().filter(|(_, r)| *r).map(|(x, _)| *x));
     }
-    for situation in model::checker::properties::SITUATIONS {
-        assert!(reached.contains(&situation), "{} not reached", situation.name());
+    for situation in model::checker::properties::goals(&Bounds::default()) {
+        assert!(
+            reached.contains(&situation),
+            "{} not reached",
+            situation.name()
+        );
     }
+}
+
+/// One snapshot, one heartbeat to ship it, one crash and restart: a lagging follower catches up
+/// by InstallSnapshot, and a server restarts from its snapshot; every property holds.
+#[test]
+fn snapshot_configuration_installs_and_restarts_from_snapshots() {
+    let bounds = Bounds {
+        max_term: 1,
+        heartbeats: 1,
+        snapshots: 1,
+        crashes: 1,
+        restarts: 1,
+        ..small()
+    };
+    let s = check(
+        &Config::new(3),
+        &bounds,
+        &RunLimits::default(),
+        &scratch("snapshot"),
+    );
+    assert!(s.exhaustive() && !s.violated(), "{s}");
+    use raft_core::Situation::*;
+    for situation in [SnapshotInstalled, RestartedFromSnapshot] {
+        assert!(s.goals.contains(&situation), "a goal with --snapshots 1");
+        assert!(
+            s.situations.contains(&(situation, true)),
+            "{} not reached",
+            situation.name()
+        );
+    }
+    assert_eq!(s.unique, 42_268, "the state count of {bounds} moved");
 }
 
 #[test]

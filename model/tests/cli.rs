@@ -72,6 +72,14 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
         "--max-term must be at least 1",
     );
     bad_usage(&["check", "--threads", "0"], "--threads must be at least 1");
+    bad_usage(
+        &["check", "--snapshots", "300"],
+        "invalid value '300' for '--snapshots <SNAPSHOTS>'",
+    );
+    bad_usage(
+        &["check", "--snapshots", "many"],
+        "invalid value 'many' for '--snapshots <SNAPSHOTS>'",
+    );
     bad_usage(&["explore", "--servers", "0"], "--servers must be 1 to 5");
     bad_usage(&["nonsense"], "unrecognized subcommand 'nonsense'");
 }
@@ -86,6 +94,11 @@ fn every_subcommand_has_help() {
             "{sub} --help prints usage"
         );
     }
+    let o = model(&["check", "--help"]);
+    assert!(
+        stdout(&o).contains("--snapshots <SNAPSHOTS>"),
+        "check --help documents the snapshot budget"
+    );
     let o = model(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     for sub in ["check", "explore", "replay", "sim"] {

@@ -1,10 +1,14 @@
 //! The stateright `ActorModel` over `raft_core::Node`: each actor is one server whose state is
 //! its node plus its ghost history. Every callback is one `Node::step`; its output becomes the
-//! saves and sends. No protocol logic here: only the environment's bounds (terms, proposals).
+//! saves and sends. No protocol logic here: only the environment's bounds (terms, proposals,
+//! snapshots).
 
 use super::bounds::{Bounds, NetworkKind};
 use super::properties::{add_properties, Flags};
-use raft_core::{Command, Config, Input, Message, Node, NodeHistory, NodeId, Persistent, Term};
+use raft_core::cluster::{decode_service, encode_service};
+use raft_core::{
+    Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
+};
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
@@ -37,14 +41,17 @@ pub struct ModelCfg {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Wire(pub Message);
 
-/// The environment's choices for a server. All three stay armed while the server is up; the
-/// core ignores the ones that do not apply to its role, so firing them there is a no-op.
+/// The environment's choices for a server. All stay armed while the server is up (`Snapshot`
+/// only when the snapshot budget is not zero, so that it costs nothing otherwise); the core
+/// ignores the ones that do not apply to its role, so firing them there is a no-op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModelTimer {
     Election,
     Heartbeat,
     /// A client proposes the next command to this server (only a leader accepts it).
     Propose,
+    /// The service snapshots everything it applied (only beyond the server's snapshot).
+    Snapshot,
 }
 
 /// One server: its node, what it last persisted (`None`: nothing yet), its ghost history and
@@ -57,6 +64,7 @@ pub struct ServerState {
     pub history: Arc<NodeHistory>,
     pub proposed: u8,
     pub heartbeats: u8,
+    pub snapshots: u8,
 }
 
 /// What survives a crash: the persisted state, plus the checker's ghost (history, proposal
@@ -69,6 +77,7 @@ pub struct Saved {
     pub history: Arc<NodeHistory>,
     pub proposed: u8,
     pub heartbeats: u8,
+    pub snapshots: u8,
 }
 
 impl PartialEq for Saved {
@@ -88,6 +97,7 @@ impl ServerState {
             history: Arc::clone(&self.history),
             proposed: self.proposed,
             heartbeats: self.heartbeats,
+            snapshots: self.snapshots,
         }
     }
 }
@@ -97,11 +107,27 @@ pub struct RaftActor {
     pub max_term: Term,
     pub proposals: u8,
     pub heartbeats: u8,
+    pub snapshots: u8,
 }
 
 /// The command a leader is proposed: distinct for every (term, index) a leader appends at.
 pub fn command_for(node: &Node) -> Command {
     node.current_term() * 1000 + node.log().last_index() + 1
+}
+
+/// The service's snapshot of everything `node` applied, exactly as the cluster driver's
+/// `Op::Snapshot` encodes it (`cluster::encode_service`): the commands of the snapshot it holds,
+/// then those of its log entries up to `last_applied` (applied entries are committed, so the log
+/// still holds what was applied there).
+pub fn service_snapshot(node: &Node) -> Vec<u8> {
+    let log = node.log();
+    let mut applied = decode_service(node.snapshot_data());
+    applied.extend(
+        log.iter()
+            .take_while(|(i, _)| *i <= node.last_applied())
+            .map(|(_, e)| e.command),
+    );
+    encode_service(&applied)
 }
 
 fn node_id(id: Id) -> NodeId {
@@ -128,6 +154,7 @@ impl RaftActor {
         let mut node = before.clone();
         let proposing = matches!(input, Input::Propose(_));
         let heartbeat = matches!(input, Input::HeartbeatTimeout);
+        let snapshotting = matches!(input, Input::Snapshot { .. });
         let out = node.step(input);
         let mut history = (*state.history).clone();
         history.observe_step(before, &node, &out);
@@ -145,6 +172,11 @@ impl RaftActor {
         }
         let accepted = proposing && out.proposal.is_some_and(|p| p.accepted());
         let beat = heartbeat && !out.messages.is_empty();
+        let compacted = snapshotting
+            && out
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::LogCompacted { .. }));
         let persisted = out.persist.is_some();
         let next = ServerState {
             node,
@@ -159,10 +191,11 @@ impl RaftActor {
             },
             proposed: state.proposed + u8::from(accepted),
             heartbeats: state.heartbeats + u8::from(beat),
+            snapshots: state.snapshots + u8::from(compacted),
         };
         // Persist before sending: stateright applies the save and the sends of one step
         // atomically, so nothing is sent that a crash could un-persist.
-        if persisted || history_changed || accepted || beat {
+        if persisted || history_changed || accepted || beat || compacted {
             o.save(next.saved());
         }
         for (to, msg) in out.messages {
@@ -191,6 +224,7 @@ impl Actor for RaftActor {
                 history: Arc::default(),
                 proposed: 0,
                 heartbeats: 0,
+                snapshots: 0,
             },
             Some(saved) => {
                 let persisted = saved.durable.as_deref().cloned().unwrap_or_default();
@@ -203,6 +237,7 @@ impl Actor for RaftActor {
                     history: Arc::new(history),
                     proposed: saved.proposed,
                     heartbeats: saved.heartbeats,
+                    snapshots: saved.snapshots,
                 }
             }
         };
@@ -210,6 +245,9 @@ impl Actor for RaftActor {
         o.save(state.saved());
         for t in TIMERS {
             o.set_timer(t, stateright::actor::model_timeout());
+        }
+        if self.snapshots > 0 {
+            o.set_timer(ModelTimer::Snapshot, stateright::actor::model_timeout());
         }
         state
     }
@@ -242,6 +280,15 @@ impl Actor for RaftActor {
             ModelTimer::Propose if state.proposed < self.proposals && state.node.is_leader() => {
                 Input::Propose(command_for(&state.node))
             }
+            ModelTimer::Snapshot
+                if state.snapshots < self.snapshots
+                    && state.node.last_applied() > state.node.log().snapshot_index() =>
+            {
+                Input::Snapshot {
+                    index: state.node.last_applied(),
+                    data: service_snapshot(&state.node),
+                }
+            }
             _ => {
                 o.set_timer(*timer, stateright::actor::model_timeout());
                 return;
@@ -251,17 +298,21 @@ impl Actor for RaftActor {
     }
 }
 
-/// Keeps the model finite: the restart, proposal and heartbeat budgets, and the copies of each
-/// message in flight.
+/// Keeps the model finite: the restart, proposal, heartbeat and snapshot budgets, and the copies
+/// of each message in flight.
 fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
     let b = &cfg.bounds;
-    let (mut restarts, mut proposed, mut beats) = (0u32, 0u32, 0u32);
+    let (mut restarts, mut proposed, mut beats, mut snaps) = (0u32, 0u32, 0u32, 0u32);
     for s in &state.actor_states {
         restarts += s.history.restarts;
         proposed += u32::from(s.proposed);
         beats += u32::from(s.heartbeats);
+        snaps += u32::from(s.snapshots);
     }
-    if restarts > b.restarts || proposed > u32::from(b.proposals) || beats > u32::from(b.heartbeats)
+    if restarts > b.restarts
+        || proposed > u32::from(b.proposals)
+        || beats > u32::from(b.heartbeats)
+        || snaps > u32::from(b.snapshots)
     {
         return false;
     }
@@ -307,6 +358,7 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
             max_term: bounds.max_term,
             proposals: bounds.proposals,
             heartbeats: bounds.heartbeats,
+            snapshots: bounds.snapshots,
         }))
         .init_network(network)
         .lossy_network(if bounds.lossy {

@@ -1,7 +1,8 @@
-//! The bounds that make the model finite (terms, proposals, crashes, restarts, re-sends) and the
+//! The bounds that make the model finite (terms, proposals, snapshots, crashes, restarts,
+//! re-sends) and the
 //! limits that may cut a run short (depth, states, time). Validated once, with one-line errors.
 
-use super::properties::SITUATIONS;
+use super::properties::goals;
 use raft_core::{Situation, Term, MAX_SERVERS};
 use std::fmt;
 use std::time::Duration;
@@ -59,6 +60,9 @@ pub struct Bounds {
     pub proposals: u8,
     /// Heartbeats (leaders' periodic re-sends) in the whole run.
     pub heartbeats: u8,
+    /// Snapshots (a service compacting its server's log at what it applied) in the whole run;
+    /// 0 leaves log compaction out of the model.
+    pub snapshots: u8,
     /// Servers down at the same time.
     pub crashes: usize,
     /// Restarts (recoveries) in the whole run.
@@ -79,6 +83,7 @@ impl Default for Bounds {
             max_term: 2,
             proposals: 3,
             heartbeats: 0,
+            snapshots: 0,
             crashes: 1,
             restarts: 1,
             network: NetworkKind::UnorderedNonDuplicating,
@@ -103,7 +108,10 @@ pub struct SuiteEntry {
 /// reached in the configuration that targets it.
 pub fn default_suite() -> Vec<SuiteEntry> {
     let all_but = |skip: Situation| -> Vec<Situation> {
-        SITUATIONS.iter().copied().filter(|s| *s != skip).collect()
+        goals(&Bounds::default())
+            .into_iter()
+            .filter(|s| *s != skip)
+            .collect()
     };
     vec![
         SuiteEntry {
@@ -177,6 +185,9 @@ impl fmt::Display for Bounds {
         )?;
         if let Some(m) = self.max_in_flight {
             write!(f, " max-in-flight={m}")?;
+        }
+        if self.snapshots > 0 {
+            write!(f, " snapshots={}", self.snapshots)?;
         }
         Ok(())
     }

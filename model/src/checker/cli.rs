@@ -2,7 +2,7 @@
 //! Bad usage is one line on stderr and exit code 2.
 
 use super::bounds::{default_suite, Bounds, NetworkKind, RunLimits, Strategy};
-use super::properties::SITUATIONS;
+use super::properties::goals;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use raft_core::{Config, Trace};
 use std::path::PathBuf;
@@ -51,6 +51,10 @@ pub struct ModelArgs {
     /// Heartbeats (leaders' periodic re-sends) in the whole run.
     #[arg(long, default_value_t = Bounds::default().heartbeats)]
     pub heartbeats: u8,
+    /// Snapshots in the whole run: a server's service snapshots what it applied and the server
+    /// compacts its log (0: no log compaction; above 0, the snapshot situations become goals).
+    #[arg(long, default_value_t = Bounds::default().snapshots)]
+    pub snapshots: u8,
     /// Servers down at the same time.
     #[arg(long, default_value_t = Bounds::default().crashes)]
     pub crashes: usize,
@@ -81,6 +85,7 @@ impl ModelArgs {
             max_term: self.max_term,
             proposals: self.proposals,
             heartbeats: self.heartbeats,
+            snapshots: self.snapshots,
             crashes: self.crashes,
             restarts: self.restarts,
             network: self.network,
@@ -252,10 +257,16 @@ fn run_default_suite(args: &CheckArgs, limits: &RunLimits) -> i32 {
         let mut summary = super::check(&args.model.config(), &entry.bounds, limits, &args.out);
         summary.goals = entry.goals;
         println!("{summary}");
-        reached.extend(summary.situations.iter().filter(|(_, r)| *r).map(|(s, _)| *s));
+        reached.extend(
+            summary
+                .situations
+                .iter()
+                .filter(|(_, r)| *r)
+                .map(|(s, _)| *s),
+        );
         code = code.max(summary.exit_code());
     }
-    let missing: Vec<&str> = SITUATIONS
+    let missing: Vec<&str> = goals(&Bounds::default())
         .iter()
         .filter(|s| !reached.contains(*s))
         .map(|s| s.name())

@@ -51,6 +51,9 @@ fn ops_for(
                     node,
                     command: command_for(&before.actor_states[node as usize].node),
                 },
+                // The model snapshots at `last_applied` with the driver's encoding of the
+                // applied commands (`actors::service_snapshot`), as `Op::Snapshot` does.
+                ModelTimer::Snapshot => Op::Snapshot { node },
             }]
         }
         ActorModelAction::Crash(id) => vec![Op::Crash { node: node(*id) }],
@@ -123,4 +126,59 @@ pub fn write_trace(dir: &Path, trace: &Trace) -> Result<PathBuf, String> {
         .and_then(|_| std::fs::rename(&tmp, &file))
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::actors::build_model;
+    use crate::checker::bounds::Bounds;
+    use raft_core::{Config, Situation};
+    use stateright::{Checker, HasDiscoveries, Model};
+
+    /// The shortest model paths to a snapshot installed by a lagging follower and to a restart
+    /// from a snapshot convert to driver traces in lock-step (the driver's `Op::Snapshot` makes
+    /// the very snapshot the model took), and replaying them reaches the same situation.
+    #[test]
+    fn paths_through_snapshots_convert_and_replay() {
+        let bounds = Bounds {
+            proposals: 1,
+            heartbeats: 1,
+            snapshots: 1,
+            network: NetworkKind::Ordered,
+            ..Bounds::default()
+        };
+        let model = build_model(&Config::new(3), &bounds);
+        let cfg = model.cfg.clone();
+        let targets = [
+            Situation::SnapshotInstalled,
+            Situation::RestartedFromSnapshot,
+        ];
+        let checker = model
+            .checker()
+            .threads(1)
+            .finish_when(HasDiscoveries::AllOf(
+                targets.iter().map(|s| s.name()).collect(),
+            ))
+            .spawn_bfs()
+            .join();
+        for situation in targets {
+            let path = checker
+                .discovery(situation.name())
+                .unwrap_or_else(|| panic!("{} not reached", situation.name()));
+            let actions = path.clone().into_actions();
+            assert!(
+                actions
+                    .iter()
+                    .any(|a| matches!(a, ActorModelAction::Timeout(_, ModelTimer::Snapshot))),
+                "the path to {} takes a snapshot",
+                situation.name()
+            );
+            let trace = to_trace(&cfg, &path.into_vec(), None).expect("lock-step conversion");
+            assert!(trace.ops.iter().any(|op| matches!(op, Op::Snapshot { .. })));
+            let replay = trace.replay().expect("replayable");
+            assert!(replay.violation.is_none(), "{}", replay.story());
+            assert!(replay.reached.contains(&situation), "{}", replay.story());
+        }
+    }
 }

@@ -11,7 +11,7 @@ pub mod symmetry;
 
 use actors::{build_model, RaftModel};
 use bounds::{Bounds, RunLimits, Strategy};
-use properties::{property_named, situation_name, SITUATIONS};
+use properties::{goals, property_named, situation_name, SITUATIONS};
 use raft_core::{Config, Property, Situation};
 use report::{Counterexample, Progress, Summary};
 use stateright::{Checker, HasDiscoveries, Model, UniformChooser};
@@ -114,7 +114,7 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
         limits: limits.clone(),
         properties,
         situations,
-        goals: SITUATIONS.to_vec(),
+        goals: goals(bounds),
         total: counts.total,
         unique: counts.unique,
         max_depth: counts.depth,

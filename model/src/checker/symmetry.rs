@@ -46,6 +46,7 @@ impl Rewrite<Id> for ServerState {
             history: Arc::new(rename_history(&self.history, plan)),
             proposed: self.proposed,
             heartbeats: self.heartbeats,
+            snapshots: self.snapshots,
         }
     }
 }
@@ -60,6 +61,7 @@ impl Rewrite<Id> for Saved {
             history: Arc::new(rename_history(&self.history, plan)),
             proposed: self.proposed,
             heartbeats: self.heartbeats,
+            snapshots: self.snapshots,
         }
     }
 }
@@ -94,6 +96,8 @@ impl Ord for ServerState {
                 s.node.commit_index(),
                 s.proposed,
                 s.heartbeats,
+                s.snapshots,
+                s.node.log().snapshot_index(),
                 s.history.restarts,
                 s.durable.is_some(),
             )

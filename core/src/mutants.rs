@@ -95,3 +95,21 @@ impl Mutant {
         Mutant::ALL.into_iter().find(|m| m.name() == name)
     }
 }
+
+#[cfg(all(test, feature = "mutants"))]
+mod tests {
+    use super::Mutant;
+
+    /// The ids used on command lines (`name`, `from_name`) are the ones in trace files (serde).
+    #[test]
+    fn names_are_unique_and_match_the_trace_format() {
+        for m in Mutant::ALL {
+            assert_eq!(Mutant::from_name(m.name()), Some(m));
+            let json = serde_json::to_string(&m).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", m.name()));
+        }
+        let controls = Mutant::ALL.iter().filter(|m| m.is_control()).count();
+        assert_eq!((Mutant::ALL.len(), controls), (15, 2));
+        assert_eq!(Mutant::from_name("no_such_mutant"), None);
+    }
+}

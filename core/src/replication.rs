@@ -69,7 +69,12 @@ impl Node {
         self.become_follower(out);
         self.leader_hint = Some(leader);
         out.timers.push(Timer::ResetElection);
-        if crate::mutant!(self.config, SetVotedForToLeaderOnAppend) && term == self.current_term {
+        // (Only a server with no vote in this term: overwriting a vote lets it grant a second
+        // one, to the leader's late RequestVote, which OneVotePerTerm rightly flags.)
+        if crate::mutant!(self.config, SetVotedForToLeaderOnAppend)
+            && term == self.current_term
+            && self.voted_for.is_none()
+        {
             self.voted_for = Some(leader);
             self.dirty = true;
         }

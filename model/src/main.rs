@@ -1,4 +1,4 @@
-//! `cargo run -p model -- check|explore|replay|sim ...`: one match arm per sub-command.
+//! `cargo run -p model -- check|explore|replay|sim|mutants ...`: one match arm per sub-command.
 
 use model::checker::cli::{self, Command};
 
@@ -11,6 +11,7 @@ fn main() {
             Command::Explore(a) => cli::run_explore(&a),
             Command::Replay(a) => cli::run_replay(&a),
             Command::Sim { args } => model::sim::cli(&args),
+            Command::Mutants(a) => model::zoo::cli::run(&a),
         },
     };
     std::process::exit(code);

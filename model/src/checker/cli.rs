@@ -34,6 +34,9 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The bug zoo: every mutant through the model checker, the fuzzer and proptest, in one
+    /// table (needs `--features mutants`).
+    Mutants(crate::zoo::cli::ZooArgs),
 }
 
 /// What defines the model (see `Bounds`).

@@ -1,0 +1,136 @@
+//! The fuzzer column: the real `cargo fuzz run -s none --features mutants TARGET` as a
+//! subprocess, with the mutant named in `RAFT_MUTANT`, a scratch corpus seeded from
+//! `fuzz/corpus/TARGET/seed-*` and a time budget; a finding is the trace file the target writes.
+
+use raft_core::{Mutant, Property, Trace};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What one fuzz run found.
+#[derive(Clone, Debug)]
+pub enum FuzzResult {
+    /// A violation after this long (wall time of the run, start-up included).
+    Found { property: Property, secs: f64 },
+    /// The budget ran out without a finding.
+    NotFound { secs: f64 },
+    /// The run could not be made (one line why).
+    Error(String),
+}
+
+/// Is `cargo fuzz` installed? `None` if it is; otherwise the note to print.
+pub fn unavailable() -> Option<String> {
+    match Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(s) if s.success() => None,
+        _ => Some(
+            "cargo-fuzz is not installed (cargo install cargo-fuzz --locked): fuzzer column skipped"
+                .into(),
+        ),
+    }
+}
+
+/// The workspace root (where `fuzz/` lives), from this crate's manifest directory.
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn cargo_fuzz(root: &Path, sub: &str, target: &str) -> Command {
+    let mut c = Command::new("cargo");
+    c.current_dir(root)
+        .args(["fuzz", sub, "-s", "none", "--features", "mutants", target]);
+    c
+}
+
+/// Build `target` once (not timed), so the runs time fuzzing, not compiling.
+pub fn build(target: &str, log: &Path) -> Result<(), String> {
+    let root = workspace_root();
+    let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    let status = cargo_fuzz(&root, "build", target)
+        .stdout(out)
+        .stderr(err)
+        .status()
+        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cargo fuzz build {target} failed (see {})",
+            log.display()
+        ))
+    }
+}
+
+/// Fuzz `mutant` with `target` for at most `budget`; scratch files under `work`.
+pub fn run(mutant: Mutant, target: &str, budget: Duration, work: &Path) -> FuzzResult {
+    match try_run(mutant, target, budget, work) {
+        Ok(r) => r,
+        Err(e) => FuzzResult::Error(e),
+    }
+}
+
+fn try_run(
+    mutant: Mutant,
+    target: &str,
+    budget: Duration,
+    work: &Path,
+) -> Result<FuzzResult, String> {
+    let root = workspace_root();
+    let corpus = work.join("corpus");
+    let traces = work.join("traces");
+    let artifacts = work.join("artifacts");
+    for dir in [&corpus, &traces, &artifacts] {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let seeds = root.join("fuzz/corpus").join(target);
+    let entries = std::fs::read_dir(&seeds).map_err(|e| format!("{}: {e}", seeds.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("seed-") {
+            std::fs::copy(entry.path(), corpus.join(&name))
+                .map_err(|e| format!("copy seed {}: {e}", entry.path().display()))?;
+        }
+    }
+    let log_path = work.join("fuzz.log");
+    let log =
+        std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let log_err = log.try_clone().map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let status = cargo_fuzz(&root, "run", target)
+        .arg(&corpus)
+        .arg("--")
+        .arg(format!("-max_total_time={}", budget.as_secs().max(1)))
+        .arg("-seed=1")
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .env("RAFT_MUTANT", mutant.name())
+        .env("RAFT_FUZZ_TRACES", &traces)
+        .stdout(log)
+        .stderr(log_err)
+        .status()
+        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    let secs = start.elapsed().as_secs_f64();
+    let finding = std::fs::read_dir(&traces)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .find_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|text| Trace::from_json(&text).map_err(|e| format!("the fuzz trace: {e}")))
+        .transpose()?;
+    Ok(match (finding, status.success()) {
+        (Some(trace), _) => match trace.expect {
+            Some(property) => FuzzResult::Found { property, secs },
+            None => FuzzResult::Error("the fuzz trace names no property".into()),
+        },
+        (None, true) => FuzzResult::NotFound { secs },
+        (None, false) => FuzzResult::Error(format!(
+            "cargo fuzz run failed without a finding (see {})",
+            log_path.display()
+        )),
+    })
+}

@@ -1,0 +1,262 @@
+//! Runs each catalogue row through the three checkers and judges the outcome: a safety mutant
+//! must be caught by the model checker (with a trace that replays to it), a control must raise
+//! no alarm anywhere and its model-checker run must be exhaustive.
+
+use super::catalogue::{rows, Row};
+use super::cli::ZooArgs;
+use super::fuzz::{self, FuzzResult};
+use super::proptest::{self as zoo_proptest, ProptestResult};
+use super::table;
+use crate::checker::bounds::{RunLimits, Strategy};
+use crate::checker::report::Summary;
+use raft_core::{Config, Mutant, Trace};
+use std::path::Path;
+use std::time::Duration;
+
+/// What the model checker said about one mutant.
+pub struct ModelResult {
+    pub summary: Summary,
+    /// A problem with the counterexample (not written, or its replay does not reproduce it).
+    pub error: Option<String>,
+    /// A counterexample not known to be shortest was shrunk to this many operations.
+    pub shrunk: Option<usize>,
+}
+
+/// Everything measured for one row.
+pub struct Outcome {
+    pub row: Row,
+    pub model: ModelResult,
+    /// `None`: the column was skipped.
+    pub fuzz: Option<FuzzResult>,
+    pub proptest: Option<ProptestResult>,
+}
+
+impl Outcome {
+    pub fn model_caught(&self) -> bool {
+        self.model.error.is_none()
+            && self
+                .model
+                .summary
+                .counterexample
+                .as_ref()
+                .is_some_and(|c| c.reproduced)
+    }
+
+    /// Why this row fails the catalogue, if it does.
+    pub fn failure(&self) -> Option<String> {
+        let s = &self.model.summary;
+        if !self.row.mutant.is_control() {
+            return match (&self.model.error, self.model_caught()) {
+                (Some(e), _) => Some(format!("model checker: {e}")),
+                (None, true) => None,
+                (None, false) => Some(match &s.cut {
+                    Some(why) => format!("NOT caught by the model checker ({why})"),
+                    None => "NOT caught by the model checker (exhaustive at its bounds)".into(),
+                }),
+            };
+        }
+        if s.violated() {
+            return Some("FALSE ALARM: the model checker found a violation".into());
+        }
+        if let Some(why) = &s.cut {
+            return Some(format!(
+                "control not verified: model-checker run cut ({why})"
+            ));
+        }
+        if let Some(FuzzResult::Found { property, .. }) = &self.fuzz {
+            return Some(format!("FALSE ALARM: the fuzzer found {property}"));
+        }
+        if let Some(ProptestResult::Found { property, .. }) = &self.proptest {
+            return Some(format!("FALSE ALARM: proptest found {property}"));
+        }
+        None
+    }
+}
+
+fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
+    let mut config = Config::new(row.bounds.servers);
+    config.mutant = Some(row.mutant);
+    let limits = RunLimits {
+        strategy: row.search,
+        symmetry: row.search == Strategy::Dfs,
+        threads: match row.search {
+            Strategy::Dfs => args.dfs_threads,
+            _ => args.threads,
+        },
+        timeout: Some(Duration::from_secs(args.timeout)),
+        max_states: Some(args.max_states),
+        ..RunLimits::default()
+    };
+    let summary = crate::checker::check(&config, &row.bounds, &limits, out);
+    let mut error = summary
+        .counterexample
+        .as_ref()
+        .and_then(|c| c.error.clone());
+    let mut shrunk = None;
+    if let Some(c) = summary.counterexample.as_ref().filter(|c| !c.shortest) {
+        if let Some(file) = &c.file {
+            match shrink_file(file) {
+                Ok(n) => shrunk = Some(n),
+                Err(e) => error = Some(e),
+            }
+        }
+    }
+    ModelResult {
+        summary,
+        error,
+        shrunk,
+    }
+}
+
+/// Shrink the trace in `file` in place (see `shrink`); its new length.
+fn shrink_file(file: &Path) -> Result<usize, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let trace = Trace::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut shrunk = super::shrink::shrink(&trace);
+    shrunk.origin = "model (depth-first, shrunk)".into();
+    std::fs::write(file, shrunk.to_json() + "\n")
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(shrunk.ops.len())
+}
+
+/// Copy the mutant's counterexample trace to `DIR/<mutant>.json`.
+fn write_regression(o: &Outcome, dir: &Path) -> Result<(), String> {
+    let Some(file) = o
+        .model
+        .summary
+        .counterexample
+        .as_ref()
+        .and_then(|c| c.file.as_ref())
+    else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let to = dir.join(format!("{}.json", o.row.mutant.name()));
+    std::fs::copy(file, &to).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    println!("regression trace written to {}", to.display());
+    Ok(())
+}
+
+fn selected(args: &ZooArgs) -> Result<Vec<Row>, String> {
+    match &args.only {
+        None => Ok(rows()),
+        Some(name) => match Mutant::from_name(name) {
+            Some(m) => Ok(vec![super::catalogue::row(m)]),
+            None => Err(format!(
+                "unknown mutant '{name}' (expected one of: {})",
+                Mutant::ALL.map(|m| m.name()).join(", ")
+            )),
+        },
+    }
+}
+
+pub fn run(args: &ZooArgs) -> i32 {
+    let counts = [args.threads, args.dfs_threads, args.max_states];
+    if counts.contains(&0) || args.timeout == 0 || args.fuzz_seconds == 0 {
+        return crate::checker::cli::usage_error(
+            "--threads, --dfs-threads, --timeout, --max-states and --fuzz-seconds must be at least 1",
+        );
+    }
+    let rows = match selected(args) {
+        Ok(r) => r,
+        Err(e) => return crate::checker::cli::usage_error(&e),
+    };
+    let mut notes = Vec::new();
+    let fuzzing = !args.skip_fuzz
+        && match fuzz::unavailable() {
+            None => true,
+            Some(note) => {
+                notes.push(note);
+                false
+            }
+        };
+    if args.skip_fuzz {
+        notes.push("fuzzer column skipped (--skip-fuzz)".into());
+    }
+    if args.skip_proptest {
+        notes.push("proptest column skipped (--skip-proptest)".into());
+    }
+    let mut built: Vec<(&str, Result<(), String>)> = Vec::new();
+    let mut outcomes = Vec::new();
+    let count = rows.len();
+    for (k, row) in rows.into_iter().enumerate() {
+        let name = row.mutant.name();
+        let dir = args.out.join(name);
+        println!(
+            "== {name} ({}/{count}): model checker, {}",
+            k + 1,
+            row.bounds
+        );
+        let model = model_run(&row, args, &dir);
+        let shown = Outcome {
+            row,
+            model,
+            fuzz: None,
+            proptest: None,
+        };
+        println!("== {name}: model checker: {}", table::model_cell(&shown));
+        let Outcome { row, model, .. } = shown;
+        let proptest = (!args.skip_proptest).then(|| {
+            println!("== {name}: proptest, up to {} cases", args.proptest_cases);
+            zoo_proptest::run_cases(row.mutant, args.proptest_cases)
+        });
+        let fuzz = fuzzing.then(|| {
+            let target = row.fuzz_target;
+            if !built.iter().any(|(t, _)| *t == target) {
+                println!("== building fuzz target {target} (not timed)");
+                let _ = std::fs::create_dir_all(&args.out);
+                let log = args.out.join(format!("fuzz-build-{target}.log"));
+                built.push((target, fuzz::build(target, &log)));
+            }
+            match built.iter().find(|(t, _)| *t == target) {
+                Some((_, Err(e))) => FuzzResult::Error(e.clone()),
+                _ => {
+                    println!(
+                        "== {name}: cargo fuzz run {target}, up to {} s",
+                        args.fuzz_seconds
+                    );
+                    let work = dir.join("fuzz");
+                    fuzz::run(
+                        row.mutant,
+                        target,
+                        Duration::from_secs(args.fuzz_seconds),
+                        &work,
+                    )
+                }
+            }
+        });
+        let outcome = Outcome {
+            row,
+            model,
+            fuzz,
+            proptest,
+        };
+        if let Some(dir) = &args.regressions {
+            if let Err(e) = write_regression(&outcome, dir) {
+                notes.push(e);
+            }
+        }
+        if let Some(f) = outcome.failure() {
+            println!("== {name}: {f}");
+        }
+        outcomes.push(outcome);
+    }
+    println!();
+    print!("{}", table::render(&outcomes, args));
+    for note in &notes {
+        println!("note: {note}");
+    }
+    let failures: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.failure().map(|f| format!("{}: {f}", o.row.mutant.name())))
+        .collect();
+    if failures.is_empty() {
+        println!("result: every safety mutant caught by the model checker, no false alarm");
+        0
+    } else {
+        for f in &failures {
+            println!("FAILED {f}");
+        }
+        1
+    }
+}

@@ -1,0 +1,210 @@
+//! The catalogue's table: one line per mutant (bounds, then what each checker found), the
+//! bounds' reasons, and the totals against the targets.
+
+use super::cli::ZooArgs;
+use super::fuzz::FuzzResult;
+use super::proptest::ProptestResult;
+use super::runner::Outcome;
+use crate::checker::bounds::{Bounds, NetworkKind};
+use std::fmt::Write as _;
+
+/// `3s t2 p1 h0 c1/r1` (+ `dup`/`fifo`, `lossy`, `copies=k`, `inflight<=m`).
+pub fn short_bounds(b: &Bounds) -> String {
+    let mut s = format!(
+        "{}s t{} p{} h{} c{}/r{}",
+        b.servers, b.max_term, b.proposals, b.heartbeats, b.crashes, b.restarts
+    );
+    match b.network {
+        NetworkKind::UnorderedNonDuplicating => {}
+        NetworkKind::UnorderedDuplicating => s.push_str(" dup"),
+        NetworkKind::Ordered => s.push_str(" fifo"),
+    }
+    if b.lossy {
+        s.push_str(" lossy");
+    }
+    if b.max_copies != 1 {
+        let _ = write!(s, " copies={}", b.max_copies);
+    }
+    if let Some(m) = b.max_in_flight {
+        let _ = write!(s, " inflight<={m}");
+    }
+    s
+}
+
+pub fn model_cell(o: &Outcome) -> String {
+    let s = &o.model.summary;
+    let secs = s.elapsed.as_secs_f64();
+    match &s.counterexample {
+        Some(c) => format!(
+            "{} in {} steps{}, {} states, {secs:.1}s",
+            c.property,
+            c.steps,
+            match (c.shortest, o.model.shrunk) {
+                (true, _) => String::new(),
+                (false, Some(n)) => format!(" (dfs; shrunk to {n})"),
+                (false, None) => " (not shortest)".into(),
+            },
+            s.total
+        ),
+        None => match &s.cut {
+            None => format!("none (exhaustive), {} states, {secs:.1}s", s.total),
+            Some(why) => format!("none (cut: {why}), {} states, {secs:.1}s", s.total),
+        },
+    }
+}
+
+fn fuzz_cell(o: &Outcome) -> String {
+    let target = o.row.fuzz_target;
+    match &o.fuzz {
+        None => "-".into(),
+        Some(FuzzResult::Found { property, secs }) => format!("{target}: {property} in {secs:.1}s"),
+        Some(FuzzResult::NotFound { secs }) => format!("{target}: none in {secs:.0}s"),
+        Some(FuzzResult::Error(e)) => format!("{target}: error: {e}"),
+    }
+}
+
+fn proptest_cell(o: &Outcome) -> String {
+    match &o.proptest {
+        None => "-".into(),
+        Some(ProptestResult::Found {
+            property,
+            cases,
+            secs,
+        }) => format!("{property} at case {cases} ({secs:.1}s)"),
+        Some(ProptestResult::NotFound { cases, secs }) => {
+            format!("none in {cases} cases ({secs:.1}s)")
+        }
+    }
+}
+
+fn verdict(o: &Outcome) -> String {
+    match (o.failure(), o.row.mutant.is_control()) {
+        (Some(_), _) => "FAIL".into(),
+        (None, true) => "ok (control)".into(),
+        (None, false) => {
+            let found = o.model.summary.counterexample.as_ref().map(|c| c.property);
+            if found.is_some_and(|p| o.row.expected.contains(&p)) {
+                "ok".into()
+            } else {
+                "ok (unexpected property)".into()
+            }
+        }
+    }
+}
+
+/// Lay out rows of cells in aligned columns separated by ` | `.
+fn columns(rows: &[Vec<String>]) -> String {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|k| {
+            rows.iter()
+                .map(|r| r.get(k).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        s.push_str(cells.join(" | ").trim_end());
+        s.push('\n');
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            s.push_str(&rule.join("-|-"));
+            s.push('\n');
+        }
+    }
+    s
+}
+
+pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
+    let mut rows = vec![vec![
+        "mutant".to_string(),
+        "bounds".into(),
+        "model checker (property, length, states, time)".into(),
+        format!("fuzzer (first finding, budget {}s)", args.fuzz_seconds),
+        format!(
+            "proptest (first failure, budget {} cases)",
+            args.proptest_cases
+        ),
+        "verdict".into(),
+    ]];
+    for o in outcomes {
+        rows.push(vec![
+            o.row.mutant.name().to_string(),
+            short_bounds(&o.row.bounds),
+            model_cell(o),
+            fuzz_cell(o),
+            proptest_cell(o),
+            verdict(o),
+        ]);
+    }
+    let mut s = columns(&rows);
+    s.push_str(
+        "bounds: servers, max term, proposals, heartbeats, crashes/restarts; network \
+         unordered non-duplicating unless marked\n",
+    );
+    for o in outcomes {
+        let _ = writeln!(s, "  {:<34} {}", o.row.mutant.name(), o.row.why);
+    }
+    let safety: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| !o.row.mutant.is_control())
+        .collect();
+    let controls = outcomes.len() - safety.len();
+    let model = safety.iter().filter(|o| o.model_caught()).count();
+    let slowest = safety
+        .iter()
+        .filter(|o| o.model_caught())
+        .max_by(|a, b| a.model.summary.elapsed.cmp(&b.model.summary.elapsed));
+    let _ = writeln!(
+        s,
+        "model checker: {model}/{} safety mutants caught within the {}s cap (target 100%){}",
+        safety.len(),
+        args.timeout,
+        slowest.map_or(String::new(), |o| format!(
+            "; slowest {} in {:.1}s (target: each within 60s)",
+            o.row.mutant.name(),
+            o.model.summary.elapsed.as_secs_f64()
+        ))
+    );
+    let fuzzed = safety.iter().filter(|o| o.fuzz.is_some()).count();
+    if fuzzed > 0 {
+        let found = safety
+            .iter()
+            .filter(|o| matches!(o.fuzz, Some(FuzzResult::Found { .. })))
+            .count();
+        let _ = writeln!(
+            s,
+            "fuzzer: {found}/{fuzzed} safety mutants caught within {}s each (target >= 80%)",
+            args.fuzz_seconds
+        );
+    }
+    let tested = safety.iter().filter(|o| o.proptest.is_some()).count();
+    if tested > 0 {
+        let found = safety
+            .iter()
+            .filter(|o| matches!(o.proptest, Some(ProptestResult::Found { .. })))
+            .count();
+        let _ = writeln!(
+            s,
+            "proptest: {found}/{tested} safety mutants caught within {} cases each",
+            args.proptest_cases
+        );
+    }
+    if controls > 0 {
+        let alarms = outcomes
+            .iter()
+            .filter(|o| o.row.mutant.is_control() && o.failure().is_some())
+            .count();
+        let _ = writeln!(
+            s,
+            "controls: {alarms} false alarm(s) or unverified run(s) out of {controls} (target 0)"
+        );
+    }
+    s
+}

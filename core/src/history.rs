@@ -250,7 +250,10 @@ mod tests {
         );
         h.observe_snapshot(0, 1, &encode_service(&[Some(6)]));
         let v = h.violation.expect("recorded");
-        assert_eq!((v.property, v.index), (Property::StateMachineSafety, Some(1)));
+        assert_eq!(
+            (v.property, v.index),
+            (Property::StateMachineSafety, Some(1))
+        );
         assert_eq!(h.snapshot_applied.get(&1), Some(&Some(6)));
     }
 

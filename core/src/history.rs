@@ -107,7 +107,32 @@ impl NodeHistory {
                 _ => {}
             }
         }
+        // The apply stream, in order: each entry is the next index, each snapshot lies beyond
+        // what the state machine already holds (no rollback, nothing applied twice).
+        let mut through = before.last_applied();
         for apply in &out.apply {
+            let (index, next) = match apply {
+                Apply::Entry { index, .. } => (*index, *index == through + 1),
+                Apply::Snapshot { index, .. } => (*index, *index > through),
+            };
+            if !next {
+                self.record(Violation::new(
+                    Property::CommitMonotonic,
+                    vec![id],
+                    Some(index),
+                    None,
+                    format!(
+                        "the state machine, holding index {through}, was handed {} at index \
+                         {index} within one incarnation",
+                        if matches!(apply, Apply::Entry { .. }) {
+                            "an entry"
+                        } else {
+                            "a snapshot"
+                        }
+                    ),
+                ));
+            }
+            through = index;
             match apply {
                 Apply::Entry {
                     index,
@@ -273,5 +298,45 @@ mod tests {
         let v = h.violation.expect("recorded");
         assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
         assert!(v.detail.contains("state machine went back"), "{}", v.detail);
+    }
+
+    /// A step that hands the state machine a snapshot below what it holds and then re-applies
+    /// the lost entry ends where it began, but rolled the service back on the way.
+    #[test]
+    fn a_rollback_within_one_step_violates_commit_monotonic() {
+        let node = restored(2);
+        let mut out = Output::default();
+        out.apply.push(Apply::Snapshot {
+            index: 1,
+            term: 1,
+            data: encode_service(&[Some(7)]),
+        });
+        out.apply.push(Apply::Entry {
+            index: 2,
+            term: 1,
+            command: Some(7),
+        });
+        let mut h = NodeHistory::default();
+        h.observe_step(&node, &node, &out);
+        let v = h.violation.expect("recorded");
+        assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
+
+        // The same stream from a state machine at 0 is in order.
+        let mut h = NodeHistory::default();
+        h.observe_step(&restored(0), &node, &out);
+        assert_eq!(h.violation, None);
+
+        // An entry applied twice is out of order too.
+        let mut twice = Output::default();
+        for _ in 0..2 {
+            twice.apply.push(Apply::Entry {
+                index: 3,
+                term: 1,
+                command: Some(7),
+            });
+        }
+        let mut h = NodeHistory::default();
+        h.observe_step(&node, &node, &twice);
+        assert_eq!(h.violation.map(|v| v.index), Some(Some(3)));
     }
 }

@@ -38,13 +38,15 @@ pub enum Mutant {
     CommitOnRejectedAppend,
     MatchIndexFromCurrentState,
     AcceptStaleTermAppend,
+    SnapshotDiscardsWholeLog,
+    StaleSnapshotRollback,
     KeepVotedForOnNewTerm,
     SetVotedForToLeaderOnAppend,
 }
 
 #[cfg(feature = "mutants")]
 impl Mutant {
-    pub const ALL: [Mutant; 15] = [
+    pub const ALL: [Mutant; 17] = [
         Mutant::VoteIgnoresVotedFor,
         Mutant::VoteSkipsLogCheck,
         Mutant::QuorumHalfInclusive,
@@ -58,6 +60,8 @@ impl Mutant {
         Mutant::CommitOnRejectedAppend,
         Mutant::MatchIndexFromCurrentState,
         Mutant::AcceptStaleTermAppend,
+        Mutant::SnapshotDiscardsWholeLog,
+        Mutant::StaleSnapshotRollback,
         Mutant::KeepVotedForOnNewTerm,
         Mutant::SetVotedForToLeaderOnAppend,
     ];
@@ -78,6 +82,8 @@ impl Mutant {
             Mutant::CommitOnRejectedAppend => "commit_on_rejected_append",
             Mutant::MatchIndexFromCurrentState => "match_index_from_current_state",
             Mutant::AcceptStaleTermAppend => "accept_stale_term_append",
+            Mutant::SnapshotDiscardsWholeLog => "snapshot_discards_whole_log",
+            Mutant::StaleSnapshotRollback => "stale_snapshot_rollback",
             Mutant::KeepVotedForOnNewTerm => "keep_voted_for_on_new_term",
             Mutant::SetVotedForToLeaderOnAppend => "set_voted_for_to_leader_on_append",
         }
@@ -109,7 +115,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", m.name()));
         }
         let controls = Mutant::ALL.iter().filter(|m| m.is_control()).count();
-        assert_eq!((Mutant::ALL.len(), controls), (15, 2));
+        assert_eq!((Mutant::ALL.len(), controls), (17, 2));
         assert_eq!(Mutant::from_name("no_such_mutant"), None);
     }
 }

@@ -50,13 +50,16 @@ impl Node {
         self.become_follower(out);
         self.leader_hint = Some(leader);
         out.timers.push(Timer::ResetElection);
-        if last_included_index <= self.commit_index {
+        if last_included_index <= self.commit_index
+            && !crate::mutant!(self.config, StaleSnapshotRollback)
+        {
             out.messages
                 .push((leader, self.snapshot_reply(last_included_index)));
             return;
         }
+        let keep_suffix = !crate::mutant!(self.config, SnapshotDiscardsWholeLog);
         self.log
-            .install_snapshot(last_included_index, last_included_term, true);
+            .install_snapshot(last_included_index, last_included_term, keep_suffix);
         self.snapshot = data.clone();
         self.dirty = true;
         self.set_commit_index(last_included_index, out);

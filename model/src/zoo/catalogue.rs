@@ -38,6 +38,14 @@ fn bounds(servers: u8, max_term: u64, proposals: u8) -> Bounds {
     }
 }
 
+/// The same bounds with one heartbeat and one snapshot per server: a leader compacts and
+/// sends InstallSnapshot to a follower whose progress it has not yet heard.
+fn with_snapshot(mut b: Bounds) -> Bounds {
+    b.heartbeats = 1;
+    b.snapshots = 1;
+    b
+}
+
 /// The same bounds with one crash and one restart.
 fn with_restart(mut b: Bounds) -> Bounds {
     b.crashes = 1;
@@ -144,6 +152,25 @@ pub fn row(mutant: Mutant) -> Row {
                 "a term-1 leader's late AppendEntries overwrites an entry committed in term 2",
                 "replication",
                 &[LeaderCompleteness, StateMachineSafety, LeaderAppendOnly, CommittedOnMajority],
+            ),
+            Mutant::SnapshotDiscardsWholeLog => (
+                with_snapshot(bounds(3, 1, 2)),
+                "a leader compacts entry 1 and sends its snapshot to a follower that then \
+                 acknowledges entry 2; the late snapshot erases the acknowledged entry",
+                "replication",
+                &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::StaleSnapshotRollback => (
+                {
+                    let mut b = with_snapshot(bounds(3, 1, 2));
+                    b.max_in_flight = Some(4);
+                    b
+                },
+                "the leader compacts entry 1 and its heartbeat sends the snapshot to a follower \
+                 that already applied 1: its state machine is reset to the snapshot (once it is \
+                 further ahead, a rollback)",
+                "replication",
+                &[CommitMonotonic, StateMachineSafety],
             ),
             Mutant::KeepVotedForOnNewTerm => (
                 fifo(with_restart(bounds(3, 3, 1)), 3),

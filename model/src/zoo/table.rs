@@ -8,12 +8,15 @@ use super::runner::Outcome;
 use crate::checker::bounds::{Bounds, NetworkKind};
 use std::fmt::Write as _;
 
-/// `3s t2 p1 h0 c1/r1` (+ `dup`/`fifo`, `lossy`, `copies=k`, `inflight<=m`).
+/// `3s t2 p1 h0 c1/r1` (+ `snapN`, `dup`/`fifo`, `lossy`, `copies=k`, `inflight<=m`).
 pub fn short_bounds(b: &Bounds) -> String {
     let mut s = format!(
         "{}s t{} p{} h{} c{}/r{}",
         b.servers, b.max_term, b.proposals, b.heartbeats, b.crashes, b.restarts
     );
+    if b.snapshots > 0 {
+        let _ = write!(s, " snap{}", b.snapshots);
+    }
     match b.network {
         NetworkKind::UnorderedNonDuplicating => {}
         NetworkKind::UnorderedDuplicating => s.push_str(" dup"),
@@ -145,8 +148,8 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
     }
     let mut s = columns(&rows);
     s.push_str(
-        "bounds: servers, max term, proposals, heartbeats, crashes/restarts; network \
-         unordered non-duplicating unless marked\n",
+        "bounds: servers, max term, proposals, heartbeats, crashes/restarts, snapN snapshots \
+         (all in the whole run); network unordered non-duplicating unless marked\n",
     );
     for o in outcomes {
         let _ = writeln!(s, "  {:<34} {}", o.row.mutant.name(), o.row.why);

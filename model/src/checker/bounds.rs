@@ -103,9 +103,10 @@ pub struct SuiteEntry {
 
 /// What `check` runs when no bound is given. No single configuration of 3 servers that both
 /// crashes and restarts a voter and repairs a follower's conflicting entries (which needs 4
-/// messages in flight) can be exhausted within 2 minutes on 2 cores, so the default is two
-/// exhaustive configurations: every property must hold in both, and each situation must be
-/// reached in the configuration that targets it.
+/// messages in flight) can be exhausted within 2 minutes on 2 cores, so the default is three
+/// exhaustive configurations: crash-restart, conflict-repair, and log compaction (one snapshot,
+/// a heartbeat to ship it, a crash and restart, on per-link FIFO queues); every property must
+/// hold in each, and each situation must be reached in the configurations that target it.
 pub fn default_suite() -> Vec<SuiteEntry> {
     let all_but = |skip: Situation| -> Vec<Situation> {
         goals(&Bounds::default())
@@ -129,6 +130,23 @@ pub fn default_suite() -> Vec<SuiteEntry> {
                 ..Bounds::default()
             },
             goals: all_but(Situation::VoterRestarted),
+        },
+        SuiteEntry {
+            name: "snapshots",
+            bounds: Bounds {
+                proposals: 1,
+                heartbeats: 1,
+                snapshots: 1,
+                network: NetworkKind::Ordered,
+                ..Bounds::default()
+            },
+            goals: goals(&Bounds {
+                snapshots: 1,
+                ..Bounds::default()
+            })
+            .into_iter()
+            .filter(|s| *s != Situation::ConflictRepaired)
+            .collect(),
         },
     ]
 }
@@ -262,6 +280,23 @@ mod tests {
             .contains("unknown network"));
         for name in NetworkKind::NAMES {
             assert_eq!(NetworkKind::parse(name).map(NetworkKind::name), Ok(name));
+        }
+    }
+
+    /// Every situation is a goal of some configuration of the default suite, and each
+    /// configuration's bounds are valid.
+    #[test]
+    fn the_default_suite_targets_every_situation() {
+        let suite = default_suite();
+        for entry in &suite {
+            assert_eq!(entry.bounds.validate(), Ok(()), "{}", entry.name);
+        }
+        for situation in super::super::properties::SITUATIONS {
+            assert!(
+                suite.iter().any(|e| e.goals.contains(&situation)),
+                "{} is no configuration's goal",
+                situation.name()
+            );
         }
     }
 }

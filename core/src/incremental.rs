@@ -7,11 +7,13 @@
 //! server `i`'s view changed:
 //! - ElectionSafety, LogMatching, OneVotePerTerm, LogTermsValid are conditions on pairs or on
 //!   single servers: pairs not involving `i` are unchanged, so checking `i` against each other
-//!   server suffices (LogMatching and LogTermsValid only when `i`'s log changed or it restarted).
+//!   server suffices, and only when what the property reads of `i` changed: its elections
+//!   (only ever appended, so a count tells), its votes (likewise), its log (LogMatching), its
+//!   log or current term (LogTermsValid), or whether it is up.
 //! - The recorded transition properties held before, so no history had a violation; only
 //!   `i`'s history can have one now.
 //! - StateMachineSafety: applied histories only grow; a new conflict involves an index that `i`
-//!   newly applied in this step (`new_applies`), compared against every server.
+//!   newly applied in this step (its `Apply::Entry`s), compared against every server.
 //! - LeaderCompleteness: a (leader, committed entry) pair can newly fail only if the leader is
 //!   `i` and became leader in this step (a leader of the same term keeps its entries:
 //!   LeaderAppendOnly), or the entry's commit term dropped because `i` newly applied it. With
@@ -25,30 +27,30 @@ use crate::invariants::{
     Violation,
 };
 use crate::log::Log;
-use crate::node::Persistent;
+use crate::node::{Apply, Persistent};
 use crate::types::{Index, Term};
 
-/// What server `i`'s view was before the operation.
-pub struct Before {
-    pub log: Option<Log>,
-    pub durable: Option<Persistent>,
+/// What server `i`'s view was before the operation (borrowed from the driver's copies).
+pub struct Before<'a> {
+    /// Its log: the live one, or the persisted one while it was down.
+    pub log: Option<&'a Log>,
+    /// Its current term, if it was up.
+    pub term: Option<Term>,
+    pub durable: Durable<'a>,
     /// `Some(term)` if it was a live leader of `term`.
     pub leader_term: Option<Term>,
     pub was_up: bool,
+    /// How many elections and votes its history held.
+    pub elected: usize,
+    pub votes: usize,
 }
 
-impl Before {
-    pub fn capture(view: &NodeView) -> Before {
-        Before {
-            log: view_log(view).cloned(),
-            durable: view.durable.cloned(),
-            leader_term: view
-                .node
-                .filter(|n| n.is_leader())
-                .map(|n| n.current_term()),
-            was_up: view.node.is_some(),
-        }
-    }
+/// What server `i` had persisted before the operation.
+pub enum Durable<'a> {
+    /// The operation did not persist anything.
+    Unchanged,
+    /// The operation replaced this (`None`: nothing persisted yet).
+    Replaced(Option<&'a Persistent>),
 }
 
 fn view_log<'a>(v: &NodeView<'a>) -> Option<&'a Log> {
@@ -58,14 +60,14 @@ fn view_log<'a>(v: &NodeView<'a>) -> Option<&'a Log> {
 }
 
 /// `check_all(views)`, given that it held before the operation, that only `views[i]` changed,
-/// and that `new_applies` are the indices server `i` applied in the operation.
+/// and that `applies` is what server `i` handed its state machine in the operation.
 pub fn check_after(
     views: &[NodeView],
     i: usize,
     before: &Before,
-    new_applies: &[Index],
+    applies: &[Apply],
 ) -> Result<(), Violation> {
-    if suspect(views, i, before, new_applies) {
+    if suspect(views, i, before, applies) {
         check_all(views)
     } else {
         Ok(())
@@ -73,25 +75,35 @@ pub fn check_after(
 }
 
 /// Could any property fail now? `false` only if none can.
-fn suspect(views: &[NodeView], i: usize, before: &Before, new_applies: &[Index]) -> bool {
+fn suspect(views: &[NodeView], i: usize, before: &Before, applies: &[Apply]) -> bool {
     let me = &views[i];
     if me.history.violation.is_some() {
         return true;
     }
     let pair = |j: usize| [views[i], views[j]];
     let others = (0..views.len()).filter(|&j| j != i);
-    if others.clone().any(|j| election_safety(&pair(j)).is_err()) {
+    // Elections and votes are only ever added: unchanged lists answer as before.
+    if me.history.elected.len() != before.elected
+        && others.clone().any(|j| election_safety(&pair(j)).is_err())
+    {
         return true;
     }
-    if one_vote_per_term(&[*me]).is_err() || log_terms_valid(&[*me]).is_err() {
+    if me.history.votes.len() != before.votes && one_vote_per_term(&[*me]).is_err() {
         return true;
     }
-    let log_changed = view_log(me) != before.log.as_ref() || !before.was_up;
+    let log_changed = view_log(me) != before.log || !before.was_up;
+    let term_changed = me.node.map(|n| n.current_term()) != before.term;
+    if (log_changed || term_changed) && log_terms_valid(&[*me]).is_err() {
+        return true;
+    }
     if log_changed && others.clone().any(|j| log_matching(&pair(j)).is_err()) {
         return true;
     }
     // StateMachineSafety and LeaderCompleteness for the newly applied entries.
-    for &index in new_applies {
+    for apply in applies {
+        let Apply::Entry { index, .. } = *apply else {
+            continue;
+        };
         let Some(mine) = me.history.applied.get(&index) else {
             continue;
         };
@@ -143,11 +155,13 @@ fn suspect(views: &[NodeView], i: usize, before: &Before, new_applies: &[Index])
         }
     }
     // CommittedOnMajority where server i's persisted log changed.
-    if let Some(from) = first_change(before.durable.as_ref(), me.durable) {
-        for v in views {
-            for (&index, a) in v.history.applied.range(from..) {
-                if !on_majority(views, index, a.term) {
-                    return true;
+    if let Durable::Replaced(old) = before.durable {
+        if let Some(from) = first_change(old, me.durable) {
+            for v in views {
+                for (&index, a) in v.history.applied.range(from..) {
+                    if !on_majority(views, index, a.term) {
+                        return true;
+                    }
                 }
             }
         }
@@ -213,19 +227,29 @@ mod tests {
         ]
     }
 
-    /// Drive two copies of a cluster with the same operations, one checked in full and one
-    /// incrementally; they must give the same verdict at every step.
+    /// Drive four copies of a cluster with the same operations: checked in full (handing the
+    /// output back, or moving it), incrementally, and incrementally with the output moved
+    /// (`apply_fast`); they must give the same verdict (and output) at every step and end in
+    /// the same state.
     fn agree(config: Config, ops: &[Op]) -> Result<(), TestCaseError> {
         let mut full = Cluster::new(config.clone()).unwrap();
+        let mut full_moved = Cluster::new(config.clone()).unwrap();
+        let mut incremental = Cluster::new(config.clone()).unwrap();
         let mut fast = Cluster::new(config).unwrap();
         for op in ops {
             let a = full.apply_with_output(op);
-            let b = fast.apply_incremental(op);
+            let b = incremental.apply_incremental(op);
             prop_assert_eq!(&a, &b, "verdicts differ after {:?}", op);
+            let outcome = a.as_ref().map(|(o, _)| *o).map_err(Clone::clone);
+            prop_assert_eq!(&outcome, &fast.apply_fast(op), "apply_fast after {:?}", op);
+            prop_assert_eq!(&outcome, &full_moved.apply(op), "apply after {:?}", op);
             if a.is_err() {
                 break;
             }
         }
+        prop_assert_eq!(&full, &incremental);
+        prop_assert_eq!(&full, &fast);
+        prop_assert_eq!(&full, &full_moved);
         Ok(())
     }
 

@@ -4,11 +4,28 @@
 use crate::types::{Entry, Index, Term};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Log {
     snapshot_index: Index,
     snapshot_term: Term,
     entries: Vec<Entry>,
+}
+
+/// `clone_from` reuses the target's entry buffer (drivers copy logs on every step).
+impl Clone for Log {
+    fn clone(&self) -> Log {
+        Log {
+            snapshot_index: self.snapshot_index,
+            snapshot_term: self.snapshot_term,
+            entries: self.entries.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Log) {
+        self.snapshot_index = source.snapshot_index;
+        self.snapshot_term = source.snapshot_term;
+        self.entries.clone_from(&source.entries);
+    }
 }
 
 impl Log {

@@ -130,8 +130,28 @@ pub struct Output {
     pub proposal: Option<ProposeResult>,
 }
 
+impl Output {
+    /// Empty every field, keeping the buffers.
+    pub fn clear(&mut self) {
+        let Output {
+            persist,
+            messages,
+            apply,
+            timers,
+            events,
+            proposal,
+        } = self;
+        *persist = None;
+        messages.clear();
+        apply.clear();
+        timers.clear();
+        events.clear();
+        *proposal = None;
+    }
+}
+
 /// One Raft server. Construct with [`Node::new`] or [`Node::restart`]; drive with [`Node::step`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Node {
     pub(crate) id: NodeId,
     pub(crate) config: Config,
@@ -148,6 +168,56 @@ pub struct Node {
     /// Set during a step when persistent state changed; drained into `Output::persist`.
     #[serde(skip)]
     pub(crate) dirty: bool,
+}
+
+/// `clone_from` reuses the target's buffers (log, snapshot, progress): the cluster driver copies
+/// the server it steps before every step, for the transition checks.
+impl Clone for Node {
+    fn clone(&self) -> Node {
+        Node {
+            id: self.id,
+            config: self.config.clone(),
+            current_term: self.current_term,
+            voted_for: self.voted_for,
+            log: self.log.clone(),
+            snapshot: self.snapshot.clone(),
+            role: self.role.clone(),
+            commit_index: self.commit_index,
+            last_applied: self.last_applied,
+            leader_hint: self.leader_hint,
+            dirty: self.dirty,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Node) {
+        let Node {
+            id,
+            config,
+            current_term,
+            voted_for,
+            log,
+            snapshot,
+            role,
+            commit_index,
+            last_applied,
+            leader_hint,
+            dirty,
+        } = source;
+        self.id = *id;
+        self.config.clone_from(config);
+        self.current_term = *current_term;
+        self.voted_for = *voted_for;
+        self.log.clone_from(log);
+        self.snapshot.clone_from(snapshot);
+        match (&mut self.role, role) {
+            (Role::Leader { progress: to }, Role::Leader { progress }) => to.clone_from(progress),
+            (to, role) => *to = role.clone(),
+        }
+        self.commit_index = *commit_index;
+        self.last_applied = *last_applied;
+        self.leader_hint = *leader_hint;
+        self.dirty = *dirty;
+    }
 }
 
 impl Node {
@@ -178,18 +248,29 @@ impl Node {
     /// Handle one input to completion.
     pub fn step(&mut self, input: Input) -> Output {
         let mut out = Output::default();
-        match input {
-            Input::ElectionTimeout => self.on_election_timeout(&mut out),
-            Input::HeartbeatTimeout => self.on_heartbeat_timeout(&mut out),
-            Input::Receive { from, msg } => self.on_message(from, msg, &mut out),
-            Input::Propose(command) => self.on_propose(command, &mut out),
-            Input::Snapshot { index, data } => self.on_snapshot(index, data, &mut out),
-        }
-        self.apply_committed(&mut out);
-        if std::mem::take(&mut self.dirty) {
-            out.persist = Some(self.persisted());
-        }
+        self.step_into(input, &mut out);
         out
+    }
+
+    /// [`Node::step`], writing the output into `out` (emptied first) so that a driver can
+    /// reuse its buffers from step to step.
+    /// A persisted state left in `out.persist` is overwritten in place when this step persists.
+    pub fn step_into(&mut self, input: Input, out: &mut Output) {
+        let recycled = out.persist.take();
+        out.clear();
+        match input {
+            Input::ElectionTimeout => self.on_election_timeout(out),
+            Input::HeartbeatTimeout => self.on_heartbeat_timeout(out),
+            Input::Receive { from, msg } => self.on_message(from, msg, out),
+            Input::Propose(command) => self.on_propose(command, out),
+            Input::Snapshot { index, data } => self.on_snapshot(index, data, out),
+        }
+        self.apply_committed(out);
+        if std::mem::take(&mut self.dirty) {
+            let mut persist = recycled.unwrap_or_default();
+            self.persist_into(&mut persist);
+            out.persist = Some(persist);
+        }
     }
 
     fn on_message(&mut self, from: NodeId, msg: Message, out: &mut Output) {
@@ -331,19 +412,23 @@ impl Node {
 
     /// The state that a persist written now would hold (what survives a crash).
     pub fn persisted(&self) -> Persistent {
-        let mut p = Persistent {
-            current_term: self.current_term,
-            voted_for: self.voted_for,
-            log: self.log.clone(),
-            snapshot: self.snapshot.clone(),
-        };
+        let mut p = Persistent::default();
+        self.persist_into(&mut p);
+        p
+    }
+
+    /// Overwrite `p` with [`Node::persisted`], reusing its buffers.
+    pub fn persist_into(&self, p: &mut Persistent) {
+        p.current_term = self.current_term;
+        p.voted_for = self.voted_for;
+        p.log.clone_from(&self.log);
+        p.snapshot.clone_from(&self.snapshot);
         if crate::mutant!(self.config, VoteNotPersisted) {
             p.voted_for = None;
         }
         if crate::mutant!(self.config, TermNotPersisted) {
             p.current_term = self.log.last_term();
         }
-        p
     }
 
     /// The same server with every id renamed by `rename` (a permutation of `0..cluster_size`):

@@ -6,7 +6,7 @@
 use crate::history::NodeHistory;
 use crate::log::Log;
 use crate::node::{Node, Persistent};
-use crate::types::{Command, Index, NodeId, Term};
+use crate::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -187,37 +187,48 @@ pub fn election_safety(views: &[NodeView]) -> Result<(), Violation> {
 /// LogMatching: if two logs hold an entry with the same index and term, they hold the same
 /// entries at every index up to it (compared over the indices both still hold).
 pub fn log_matching(views: &[NodeView]) -> Result<(), Violation> {
-    let logs: Vec<(NodeId, &Log)> = views
-        .iter()
-        .filter_map(|v| v.log().map(|l| (v.id, l)))
-        .collect();
-    for (a, (ia, la)) in logs.iter().enumerate() {
-        for (ib, lb) in &logs[a + 1..] {
-            let from = la.first_index().max(lb.first_index());
-            let to = la.last_index().min(lb.last_index());
-            // The highest index both hold with the same term.
-            let Some(top) = (from..=to).rev().find(|&i| la.term_at(i) == lb.term_at(i)) else {
-                continue;
-            };
-            for i in from..=top {
+    for (a, va) in views.iter().enumerate() {
+        let Some(la) = va.log() else { continue };
+        for vb in &views[a + 1..] {
+            let Some(lb) = vb.log() else { continue };
+            if let Some((i, top)) = log_mismatch(la, lb) {
                 let (ea, eb) = (la.entry(i), lb.entry(i));
-                if ea != eb {
-                    return Err(Violation::new(
-                        Property::LogMatching,
-                        vec![*ia, *ib],
-                        Some(i),
-                        la.term_at(top),
-                        format!(
-                            "logs agree on (index {top}, term {:?}) but differ at index {i}: \
-                             {ea:?} vs {eb:?}",
-                            la.term_at(top)
-                        ),
-                    ));
-                }
+                return Err(Violation::new(
+                    Property::LogMatching,
+                    vec![va.id, vb.id],
+                    Some(i),
+                    la.term_at(top),
+                    format!(
+                        "logs agree on (index {top}, term {:?}) but differ at index {i}: \
+                         {ea:?} vs {eb:?}",
+                        la.term_at(top)
+                    ),
+                ));
             }
         }
     }
     Ok(())
+}
+
+/// Where two logs break LogMatching: `(i, top)` with `top` the highest index both hold with
+/// the same term and `i` the first index both hold, up to `top`, where their entries differ.
+/// One pass over the two entry slices (no per-index lookups).
+fn log_mismatch(la: &Log, lb: &Log) -> Option<(Index, Index)> {
+    let from = la.first_index().max(lb.first_index());
+    let to = la.last_index().min(lb.last_index());
+    if from > to {
+        return None;
+    }
+    let (ea, eb) = (held(la, from, to), held(lb, from, to));
+    let k = ea.iter().zip(eb).rposition(|(x, y)| x.term == y.term)?;
+    let d = ea[..=k].iter().zip(&eb[..=k]).position(|(x, y)| x != y)?;
+    Some((from + d as Index, from + k as Index))
+}
+
+/// The entries `log` holds at `from..=to` (all held: `first_index() <= from <= to <= last_index()`).
+fn held(log: &Log, from: Index, to: Index) -> &[Entry] {
+    let base = log.first_index();
+    &log.entries()[(from - base) as usize..=(to - base) as usize]
 }
 
 /// Every entry ever committed (applied by some server), with the earliest term it was known
@@ -371,26 +382,39 @@ pub fn leader_append_only(before: &Node, after: &Node) -> Result<(), Violation> 
         return Ok(());
     }
     let (old, new) = (before.log(), after.log());
-    for (index, entry) in old.iter() {
-        if index <= new.snapshot_index() {
-            continue;
-        }
-        if new.entry(index) != Some(entry) {
-            return Err(Violation::new(
-                Property::LeaderAppendOnly,
-                vec![after.id()],
-                Some(index),
-                Some(after.current_term()),
-                format!(
-                    "leader {} of term {} replaced {entry:?} at index {index} by {:?}",
-                    after.id(),
-                    after.current_term(),
-                    new.entry(index)
-                ),
-            ));
+    let Some((index, entry)) = first_lost(old, new) else {
+        return Ok(());
+    };
+    Err(Violation::new(
+        Property::LeaderAppendOnly,
+        vec![after.id()],
+        Some(index),
+        Some(after.current_term()),
+        format!(
+            "leader {} of term {} replaced {entry:?} at index {index} by {:?}",
+            after.id(),
+            after.current_term(),
+            new.entry(index)
+        ),
+    ))
+}
+
+/// The first index `old` holds beyond `new`'s snapshot where `new` does not hold the same
+/// entry (a different one, or none), with `old`'s entry there. One pass over the two slices.
+fn first_lost(old: &Log, new: &Log) -> Option<(Index, Entry)> {
+    let start = old.first_index().max(new.first_index());
+    if start > old.last_index() {
+        return None;
+    }
+    let end = old.last_index().min(new.last_index());
+    if start <= end {
+        let (o, n) = (held(old, start, end), held(new, start, end));
+        if let Some(d) = o.iter().zip(n).position(|(x, y)| x != y) {
+            return Some((start + d as Index, o[d]));
         }
     }
-    Ok(())
+    let index = start.max(end + 1);
+    old.entry(index).map(|&e| (index, e))
 }
 
 /// OneVotePerTerm: no server granted votes to two candidates in one term.
@@ -417,25 +441,48 @@ pub fn log_terms_valid(views: &[NodeView]) -> Result<(), Violation> {
     for v in views {
         let Some(node) = v.node else { continue };
         let log = node.log();
-        let mut prev = log.snapshot_term();
-        for (index, entry) in log.iter() {
-            if entry.term < prev || entry.term > node.current_term() {
-                return Err(Violation::new(
-                    Property::LogTermsValid,
-                    vec![v.id],
-                    Some(index),
-                    Some(entry.term),
-                    format!(
-                        "entry of term {} at index {index} follows term {prev}, current term {}",
-                        entry.term,
-                        node.current_term()
-                    ),
-                ));
-            }
-            prev = entry.term;
+        let current = node.current_term();
+        if let Some((k, prev)) = first_bad_term(log.entries(), log.snapshot_term(), current) {
+            let (index, term) = (log.first_index() + k as Index, log.entries()[k].term);
+            return Err(Violation::new(
+                Property::LogTermsValid,
+                vec![v.id],
+                Some(index),
+                Some(term),
+                format!(
+                    "entry of term {term} at index {index} follows term {prev}, current term \
+                     {current}"
+                ),
+            ));
         }
     }
     Ok(())
+}
+
+/// The position of the first entry whose term is below the one before it (`first_term` before
+/// the first entry) or above `current`, with that previous term. Scans branch-free in chunks
+/// and looks for the exact position only inside the first chunk that fails.
+fn first_bad_term(entries: &[Entry], first_term: Term, current: Term) -> Option<(usize, Term)> {
+    const CHUNK: usize = 64;
+    let mut prev = first_term;
+    for (c, chunk) in entries.chunks(CHUNK).enumerate() {
+        let (mut bad, mut p) = (false, prev);
+        for e in chunk {
+            bad |= (e.term < p) | (e.term > current);
+            p = e.term;
+        }
+        if bad {
+            let mut p = prev;
+            for (k, e) in chunk.iter().enumerate() {
+                if e.term < p || e.term > current {
+                    return Some((c * CHUNK + k, p));
+                }
+                p = e.term;
+            }
+        }
+        prev = p;
+    }
+    None
 }
 
 /// CommittedOnMajority: every committed entry is in a majority of persisted logs (or below
@@ -527,3 +574,6 @@ impl Situation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

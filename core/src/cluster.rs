@@ -99,12 +99,13 @@ struct Scratch {
     before: Option<Node>,
     /// What it had persisted before, if that step persisted (or a spare buffer).
     old_durable: Option<Persistent>,
-    /// The server crashed last, as it was.
+    /// The server crashed (or restarted) last, as it was (`None`: it was down).
     crashed: Option<Node>,
     /// What the current operation did to a server.
     touch: Touch,
-    /// The output buffers of the operations whose output is not handed back.
-    out: Output,
+    /// The output buffers of the operations whose output is not handed back (boxed: taken
+    /// and put back every operation, a pointer moves cheaper than the buffers).
+    out: Option<Box<Output>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -115,6 +116,8 @@ enum Touch {
         persisted: bool,
     },
     Crashed,
+    /// Rebuilt from what it persisted (`Scratch::crashed`: the server it replaced, if up).
+    Restarted,
 }
 
 impl Clone for Scratch {
@@ -197,9 +200,9 @@ impl Cluster {
     /// of `apply_incremental`, and the output is not handed back, so the step's messages and
     /// persisted state are moved into the cluster rather than copied. The fuzzers' path.
     pub fn apply_fast(&mut self, op: &Op) -> Result<Outcome, Violation> {
-        let mut out = std::mem::take(&mut self.scratch.out);
+        let mut out = self.scratch.out.take().unwrap_or_default();
         let result = self.apply_incremental_into(op, &mut out, Keep::Nothing);
-        self.scratch.out = out;
+        self.scratch.out = Some(out);
         result
     }
 
@@ -227,7 +230,6 @@ impl Cluster {
         let i = id as usize;
         let history = &self.histories[i];
         let (elected, votes) = (history.elected.len(), history.votes.len());
-        self.scratch.touch = Touch::Nothing;
         let outcome = self.run(op, out, keep);
         if outcome != Outcome::Done {
             // Skipped, or a message lost on its way: no server, persisted state or history
@@ -236,37 +238,42 @@ impl Cluster {
         }
         let views = self.view_array();
         let views = &views[..self.nodes.len()];
-        // Snapshots and restarts are rare and touch the snapshot-aware parts of the invariants:
-        // check everything.
-        let snapshot = out
-            .apply
-            .iter()
-            .any(|a| matches!(a, Apply::Snapshot { .. }));
-        let before = match self.scratch.touch {
-            Touch::Stepped { .. } => self.scratch.before.as_ref(),
-            Touch::Crashed => self.scratch.crashed.as_ref(),
-            Touch::Nothing => None,
-        };
-        let Some(node) = before.filter(|_| {
-            !snapshot
-                && !matches!(
-                    op,
-                    Op::Restart { .. } | Op::Snapshot { .. } | Op::SnapshotAt { .. }
-                )
-        }) else {
-            return check_all(views).map(|()| outcome);
-        };
-        let before = Before {
-            log: Some(node.log()),
-            term: Some(node.current_term()),
-            durable: match self.scratch.touch {
-                Touch::Stepped { persisted: true } => {
+        // Snapshots are rare and touch the snapshot-aware parts of the invariants (so does a
+        // restart from a snapshot, which joins its contents to the history): check everything.
+        let snapshot = matches!(op, Op::Snapshot { .. } | Op::SnapshotAt { .. })
+            || out
+                .apply
+                .iter()
+                .any(|a| matches!(a, Apply::Snapshot { .. }));
+        let (node, durable) = match self.scratch.touch {
+            Touch::Stepped { persisted } => (
+                self.scratch.before.as_ref(),
+                if persisted {
                     Durable::Replaced(self.scratch.old_durable.as_ref())
-                }
-                _ => Durable::Unchanged,
-            },
-            leader_term: node.is_leader().then(|| node.current_term()),
-            was_up: true,
+                } else {
+                    Durable::Unchanged
+                },
+            ),
+            Touch::Crashed => (self.scratch.crashed.as_ref(), Durable::Unchanged),
+            Touch::Restarted
+                if self.durable[i]
+                    .as_ref()
+                    .is_none_or(|p| p.log.snapshot_index() == 0) =>
+            {
+                (self.scratch.crashed.as_ref(), Durable::Unchanged)
+            }
+            Touch::Restarted | Touch::Nothing => return check_all(views).map(|()| outcome),
+        };
+        if snapshot {
+            return check_all(views).map(|()| outcome);
+        }
+        let before = Before {
+            // A server that was down showed what it had persisted.
+            log: node.map_or(self.durable[i].as_ref().map(|p| &p.log), |n| Some(n.log())),
+            term: node.map(|n| n.current_term()),
+            durable,
+            leader_term: node.filter(|n| n.is_leader()).map(|n| n.current_term()),
+            was_up: node.is_some(),
             elected,
             votes,
         };
@@ -280,9 +287,9 @@ impl Cluster {
 
     /// `run` into the reused output buffers, moving what the step output.
     fn run_quietly(&mut self, op: &Op) -> Outcome {
-        let mut out = std::mem::take(&mut self.scratch.out);
+        let mut out = self.scratch.out.take().unwrap_or_default();
         let outcome = self.run(op, &mut out, Keep::Nothing);
-        self.scratch.out = out;
+        self.scratch.out = Some(out);
         outcome
     }
 
@@ -290,6 +297,7 @@ impl Cluster {
     fn run(&mut self, op: &Op, out: &mut Output, keep: Keep) -> Outcome {
         let n = self.config.cluster_size;
         out.clear();
+        self.scratch.touch = Touch::Nothing;
         let nothing = |outcome| outcome;
         match *op {
             Op::Deliver { msg } => {
@@ -426,7 +434,8 @@ impl Cluster {
         self.services[i] = decode_service(&persisted.snapshot);
         let node = Node::restart(id, self.config.clone(), persisted);
         self.histories[i].observe_restart(&node);
-        self.nodes[i] = Some(node);
+        self.scratch.crashed = self.nodes[i].replace(node);
+        self.scratch.touch = Touch::Restarted;
     }
 
     /// Check every invariant on the current state and history.
@@ -606,6 +615,107 @@ mod tests {
         assert_eq!(
             c.apply(&Op::Partition { group: vec![8] }),
             Ok(Outcome::Skipped)
+        );
+    }
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    //! The transition checks see the stepped server's state before its step through
+    //! `Scratch::before`, a copy into reused buffers instead of a fresh clone: it must equal the
+    //! clone, on random runs with and without mutants (which reach states the protocol never
+    //! does).
+    use super::*;
+    use crate::testkit::{self, Case};
+    use proptest::prelude::*;
+
+    fn copies_equal_clones(case: &Case) -> Result<(), TestCaseError> {
+        let mut cluster = Cluster::new(case.config.clone()).expect("valid");
+        for (k, act) in case.acts.iter().enumerate() {
+            let op = testkit::resolve(&cluster, *act, k as u64);
+            let clones: Vec<Option<Node>> = cluster.nodes.clone();
+            let durable = cluster.durable.clone();
+            let verdict = cluster.apply_fast(&op);
+            match cluster.scratch.touch {
+                Touch::Stepped { persisted } => {
+                    let before = cluster.scratch.before.as_ref().expect("copied");
+                    let i = before.id() as usize;
+                    prop_assert_eq!(Some(before), clones[i].as_ref(), "{:?}", op);
+                    if persisted {
+                        prop_assert_eq!(&cluster.scratch.old_durable, &durable[i]);
+                    } else {
+                        prop_assert_eq!(&cluster.durable[i], &durable[i]);
+                    }
+                }
+                Touch::Crashed => {
+                    let crashed = cluster.scratch.crashed.as_ref().expect("kept");
+                    prop_assert_eq!(Some(crashed), clones[crashed.id() as usize].as_ref());
+                }
+                Touch::Restarted => {
+                    let Op::Restart { node } = op else {
+                        return Err(TestCaseError::fail(format!("{op:?} restarted")));
+                    };
+                    prop_assert_eq!(&cluster.scratch.crashed, &clones[node as usize]);
+                }
+                Touch::Nothing => {}
+            }
+            if verdict.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn the_before_copy_is_the_clone(case in (1u8..=5).prop_flat_map(testkit::case)) {
+            copies_equal_clones(&case)?;
+        }
+    }
+
+    #[cfg(feature = "mutants")]
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn the_before_copy_is_the_clone_under_mutants(
+            m in 0..crate::mutants::Mutant::ALL.len(),
+            case in (2u8..=5).prop_flat_map(testkit::case),
+        ) {
+            let mut case = case;
+            case.config.mutant = Some(crate::mutants::Mutant::ALL[m]);
+            copies_equal_clones(&case)?;
+        }
+    }
+
+    #[test]
+    fn clone_from_equals_clone_across_roles() {
+        let mut c = Cluster::new(Config::new(3)).expect("valid");
+        let mut copy = Node::new(2, Config::new(5));
+        for op in [
+            Op::ElectionTimeout { node: 0 },
+            Op::Deliver { msg: 0 },
+            Op::Deliver { msg: 1 },
+            Op::Deliver { msg: 0 },
+            Op::Propose {
+                node: 0,
+                command: 3,
+            },
+            Op::Snapshot { node: 0 },
+            Op::ElectionTimeout { node: 1 },
+            Op::Deliver { msg: 0 },
+        ] {
+            c.apply(&op).expect("no violation");
+            for id in 0..3 {
+                let node = c.node(id).expect("up");
+                copy.clone_from(node);
+                assert_eq!(&copy, node);
+                assert_eq!(&node.clone(), node);
+            }
+        }
+        assert!(
+            c.node(0).is_some_and(|n| n.is_leader()),
+            "a leader was copied"
         );
     }
 }

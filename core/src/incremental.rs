@@ -21,6 +21,10 @@
 //!   checking every server's applied entry is the same as checking `committed`'s chosen one.
 //! - CommittedOnMajority: holders only change on `i`'s persisted log, from the first index where
 //!   it changed (`first_change`); new committed entries are `i`'s new applies.
+//!
+//! A restart is one such operation (a server comes up with its persisted log, as a follower, and
+//! its history may record a TermMonotonic violation), unless it loads a snapshot: the driver
+//! checks those, and every other snapshot, in full.
 
 use crate::invariants::{
     check_all, election_safety, log_matching, log_terms_valid, one_vote_per_term, NodeView,

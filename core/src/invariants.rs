@@ -10,6 +10,9 @@ use crate::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use table::{IndexTable, Keys};
+
+mod table;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Property {
@@ -231,21 +234,30 @@ fn held(log: &Log, from: Index, to: Index) -> &[Entry] {
     &log.entries()[(from - base) as usize..=(to - base) as usize]
 }
 
-/// Every entry ever committed (applied by some server), with the earliest term it was known
-/// committed in.
-fn committed(views: &[NodeView]) -> BTreeMap<Index, (Term, Option<Command>, Term, NodeId)> {
-    let mut all: BTreeMap<Index, (Term, Option<Command>, Term, NodeId)> = BTreeMap::new();
+/// An entry as committed: its term, its command, the earliest term it was known committed in,
+/// and a server that applied it then.
+type Committed = (Term, Option<Command>, Term, NodeId);
+
+/// Every entry ever committed (applied by some server), in index order, with the earliest term
+/// it was known committed in.
+fn committed(views: &[NodeView]) -> Vec<(Index, Committed)> {
+    let mut all: IndexTable<Committed> = applied_keys(views).table();
     for v in views {
         for (&index, a) in &v.history.applied {
-            let slot = all
-                .entry(index)
-                .or_insert((a.term, a.command, a.commit_term, v.id));
-            if a.commit_term < slot.2 {
-                *slot = (a.term, a.command, a.commit_term, v.id);
+            match all.get(index) {
+                Some(slot) if a.commit_term >= slot.2 => {}
+                _ => all.insert(index, (a.term, a.command, a.commit_term, v.id)),
             }
         }
     }
-    all
+    all.into_sorted()
+}
+
+/// The indices of every server's applied history.
+fn applied_keys(views: &[NodeView]) -> Keys {
+    let mut keys = Keys::default();
+    views.iter().for_each(|v| keys.add(&v.history.applied));
+    keys
 }
 
 /// LeaderCompleteness: every live leader holds every entry committed in an earlier term.
@@ -258,18 +270,18 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
     if leaders.is_empty() {
         return Ok(());
     }
-    // A leader's compacted prefix holds what its snapshot holds (reference encoding).
-    let snapshots: Vec<Vec<Option<Command>>> = leaders
-        .iter()
-        .map(|l| crate::cluster::decode_service(l.snapshot_data()))
-        .collect();
+    // A leader's compacted prefix holds what its snapshot holds (reference encoding), decoded
+    // when first needed.
+    let mut snapshots: Vec<Option<Vec<Option<Command>>>> = vec![None; leaders.len()];
     for (index, (term, command, commit_term, by)) in committed(views) {
-        for (leader, snapshot) in leaders.iter().zip(&snapshots) {
+        for (leader, snapshot) in leaders.iter().zip(&mut snapshots) {
             let t = leader.current_term();
             if commit_term >= t {
                 continue;
             }
             if index <= leader.log().snapshot_index() {
+                let snapshot = snapshot
+                    .get_or_insert_with(|| crate::cluster::decode_service(leader.snapshot_data()));
                 let held = snapshot.get(index as usize - 1);
                 if snapshot.len() as Index == leader.log().snapshot_index()
                     && held != Some(&command)
@@ -313,11 +325,11 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
 pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
     recorded(views, Property::StateMachineSafety)?;
     snapshots_agree(views)?;
-    let mut first: BTreeMap<Index, (Term, Option<Command>, NodeId)> = BTreeMap::new();
+    let mut first: IndexTable<(Term, Option<Command>, NodeId)> = applied_keys(views).table();
     for v in views {
         for (&index, a) in &v.history.applied {
-            match first.get(&index) {
-                Some(&(term, command, by)) if (term, command) != (a.term, a.command) => {
+            match first.get(index) {
+                Some((term, command, by)) if (term, command) != (a.term, a.command) => {
                     return Err(Violation::new(
                         Property::StateMachineSafety,
                         vec![by, v.id],
@@ -346,13 +358,18 @@ fn snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
     if views.iter().all(|v| v.history.snapshot_applied.is_empty()) {
         return Ok(());
     }
-    let mut first: BTreeMap<Index, (Option<Command>, NodeId)> = BTreeMap::new();
+    let mut keys = Keys::default();
+    for v in views {
+        keys.add(&v.history.applied);
+        keys.add(&v.history.snapshot_applied);
+    }
+    let mut first: IndexTable<(Option<Command>, NodeId)> = keys.table();
     for v in views {
         let entries = v.history.applied.iter().map(|(&i, a)| (i, a.command));
         let snapshot = v.history.snapshot_applied.iter().map(|(&i, &c)| (i, c));
         for (index, command) in entries.chain(snapshot) {
-            match first.get(&index) {
-                Some(&(other, by)) if other != command => {
+            match first.get(index) {
+                Some((other, by)) if other != command => {
                     return Err(Violation::new(
                         Property::StateMachineSafety,
                         vec![by, v.id],
@@ -556,7 +573,7 @@ impl Situation {
             Situation::LeaderElected => any(|h| !h.elected.is_empty()),
             Situation::EntryCommitted => any(|h| !h.applied.is_empty()),
             Situation::LeaderChangeAfterCommit => {
-                let first_commit = committed(views).values().map(|c| c.2).min();
+                let first_commit = committed(views).iter().map(|(_, c)| c.2).min();
                 first_commit.is_some_and(|ct| {
                     views
                         .iter()

@@ -1,8 +1,9 @@
-//! Differential tests for the rewritten log scans in `invariants`: LogMatching, LeaderAppendOnly
-//! and LogTermsValid must give exactly the verdicts (property, servers, index, term, detail) of
-//! their straightforward per-index versions, kept here as the reference. Random logs exercise
-//! every shape (snapshots, gaps, divergence); random clusters under every bug-zoo mutant give
-//! the states the checkers actually meet, violations included.
+//! Differential tests for the rewritten checks in `invariants`: the log scans (LogMatching,
+//! LeaderAppendOnly, LogTermsValid) and the index tables (LeaderCompleteness, StateMachineSafety,
+//! CommittedOnMajority) must give exactly the verdicts (property, servers, index, term, detail)
+//! of their earlier versions, kept here as the reference. Random logs exercise every shape
+//! (snapshots, gaps, divergence); random clusters under every bug-zoo mutant give the states the
+//! checkers actually meet, violations included.
 
 use super::*;
 use crate::config::Config;
@@ -101,6 +102,183 @@ fn reference_log_terms_valid(views: &[NodeView]) -> Result<(), Violation> {
                 ));
             }
             prev = entry.term;
+        }
+    }
+    Ok(())
+}
+
+// The B-tree versions of the checks that gather applied histories by index.
+
+/// Every entry ever committed (applied by some server), with the earliest term it was known
+/// committed in.
+fn reference_committed(
+    views: &[NodeView],
+) -> BTreeMap<Index, (Term, Option<Command>, Term, NodeId)> {
+    let mut all: BTreeMap<Index, (Term, Option<Command>, Term, NodeId)> = BTreeMap::new();
+    for v in views {
+        for (&index, a) in &v.history.applied {
+            let slot = all
+                .entry(index)
+                .or_insert((a.term, a.command, a.commit_term, v.id));
+            if a.commit_term < slot.2 {
+                *slot = (a.term, a.command, a.commit_term, v.id);
+            }
+        }
+    }
+    all
+}
+
+/// LeaderCompleteness: every live leader holds every entry committed in an earlier term.
+fn reference_leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
+    let leaders: Vec<&Node> = views
+        .iter()
+        .filter_map(|v| v.node)
+        .filter(|n| n.is_leader())
+        .collect();
+    if leaders.is_empty() {
+        return Ok(());
+    }
+    // A leader's compacted prefix holds what its snapshot holds (reference encoding).
+    let snapshots: Vec<Vec<Option<Command>>> = leaders
+        .iter()
+        .map(|l| crate::cluster::decode_service(l.snapshot_data()))
+        .collect();
+    for (index, (term, command, commit_term, by)) in reference_committed(views) {
+        for (leader, snapshot) in leaders.iter().zip(&snapshots) {
+            let t = leader.current_term();
+            if commit_term >= t {
+                continue;
+            }
+            if index <= leader.log().snapshot_index() {
+                let held = snapshot.get(index as usize - 1);
+                if snapshot.len() as Index == leader.log().snapshot_index()
+                    && held != Some(&command)
+                {
+                    return Err(Violation::new(
+                        Property::LeaderCompleteness,
+                        vec![leader.id(), by],
+                        Some(index),
+                        Some(t),
+                        format!(
+                            "leader {} of term {t} holds {held:?} in its snapshot at index \
+                             {index}, where {command:?} was committed in term {commit_term}",
+                            leader.id()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let held = leader.log().entry(index);
+            if held.map(|e| (e.term, e.command)) != Some((term, command)) {
+                return Err(Violation::new(
+                    Property::LeaderCompleteness,
+                    vec![leader.id(), by],
+                    Some(index),
+                    Some(t),
+                    format!(
+                        "leader {} of term {t} lacks the entry (term {term}, {command:?}) at \
+                         index {index}, committed in term {commit_term} (applied by server {by}); \
+                         it holds {held:?}",
+                        leader.id()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// StateMachineSafety: no two servers ever applied different commands at the same index, as
+/// entries or through snapshots.
+fn reference_state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
+    recorded(views, Property::StateMachineSafety)?;
+    reference_snapshots_agree(views)?;
+    let mut first: BTreeMap<Index, (Term, Option<Command>, NodeId)> = BTreeMap::new();
+    for v in views {
+        for (&index, a) in &v.history.applied {
+            match first.get(&index) {
+                Some(&(term, command, by)) if (term, command) != (a.term, a.command) => {
+                    return Err(Violation::new(
+                        Property::StateMachineSafety,
+                        vec![by, v.id],
+                        Some(index),
+                        Some(a.term),
+                        format!(
+                            "server {by} applied {command:?} (term {term}) at index {index}, \
+                             server {} applied {:?} (term {})",
+                            v.id, a.command, a.term
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(index, (a.term, a.command, v.id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The commands servers received through snapshots agree with every command applied (as an
+/// entry or through another snapshot) at the same index.
+fn reference_snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
+    if views.iter().all(|v| v.history.snapshot_applied.is_empty()) {
+        return Ok(());
+    }
+    let mut first: BTreeMap<Index, (Option<Command>, NodeId)> = BTreeMap::new();
+    for v in views {
+        let entries = v.history.applied.iter().map(|(&i, a)| (i, a.command));
+        let snapshot = v.history.snapshot_applied.iter().map(|(&i, &c)| (i, c));
+        for (index, command) in entries.chain(snapshot) {
+            match first.get(&index) {
+                Some(&(other, by)) if other != command => {
+                    return Err(Violation::new(
+                        Property::StateMachineSafety,
+                        vec![by, v.id],
+                        Some(index),
+                        None,
+                        format!(
+                            "at index {index} server {by}'s state machine has {other:?}, server {}'s \
+                             has {command:?} (snapshots included)",
+                            v.id
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(index, (command, v.id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// CommittedOnMajority: every committed entry is in a majority of persisted logs (or below
+/// their snapshots), so no minority of crashes can lose it.
+fn reference_committed_on_majority(views: &[NodeView]) -> Result<(), Violation> {
+    let n = views.len();
+    for (index, (term, _, _, by)) in reference_committed(views) {
+        let holders = views
+            .iter()
+            .filter(|v| {
+                v.durable.is_some_and(|p| {
+                    index <= p.log.snapshot_index() || p.log.term_at(index) == Some(term)
+                })
+            })
+            .count();
+        if holders * 2 <= n {
+            return Err(Violation::new(
+                Property::CommittedOnMajority,
+                vec![by],
+                Some(index),
+                Some(term),
+                format!(
+                    "entry at index {index} (term {term}) was applied by server {by} but only \
+                     {holders} of {n} persisted logs hold it"
+                ),
+            ));
         }
     }
     Ok(())
@@ -228,12 +406,43 @@ proptest! {
     }
 }
 
+/// The state checks rewritten, each with its reference.
+const STATE_CHECKS: [(Property, Check, Check); 5] = [
+    (Property::LogMatching, log_matching, reference_log_matching),
+    (
+        Property::LeaderCompleteness,
+        leader_completeness,
+        reference_leader_completeness,
+    ),
+    (
+        Property::StateMachineSafety,
+        state_machine_safety,
+        reference_state_machine_safety,
+    ),
+    (
+        Property::LogTermsValid,
+        log_terms_valid,
+        reference_log_terms_valid,
+    ),
+    (
+        Property::CommittedOnMajority,
+        committed_on_majority,
+        reference_committed_on_majority,
+    ),
+];
+
+/// How many states (steps, for LeaderAppendOnly) broke each property.
+type Broken = BTreeMap<Property, u32>;
+
 /// Drive a random case without stopping at violations, comparing the rewritten checks with the
-/// references on every state and every step; how many states broke LogMatching, LogTermsValid
-/// and LeaderAppendOnly.
-fn differential(config: Config, acts: &[crate::testkit::Act]) -> Result<[u32; 3], TestCaseError> {
+/// references on every state and every step (and the committed entries they gather); adds to
+/// `broken` the states that broke each property.
+fn differential(
+    config: Config,
+    acts: &[crate::testkit::Act],
+    broken: &mut Broken,
+) -> Result<(), TestCaseError> {
     let mut cluster = crate::cluster::Cluster::new(config).expect("valid config");
-    let mut broken = [0; 3];
     for (k, act) in acts.iter().enumerate() {
         let op = crate::testkit::resolve(&cluster, *act, 100 + k as u64);
         let before: Vec<Option<Node>> = (0..cluster.config().cluster_size)
@@ -244,59 +453,66 @@ fn differential(config: Config, acts: &[crate::testkit::Act]) -> Result<[u32; 3]
             if let (Some(old), Some(new)) = (old, cluster.node(id as NodeId)) {
                 let verdict = leader_append_only(old, new);
                 prop_assert_eq!(&verdict, &reference_leader_append_only(old, new));
-                broken[2] += verdict.is_err() as u32;
+                *broken.entry(Property::LeaderAppendOnly).or_default() += verdict.is_err() as u32;
             }
         }
         let views = cluster.views();
-        let verdict = log_matching(&views);
-        prop_assert_eq!(&verdict, &reference_log_matching(&views));
-        broken[0] += verdict.is_err() as u32;
-        let verdict = log_terms_valid(&views);
-        prop_assert_eq!(&verdict, &reference_log_terms_valid(&views));
-        broken[1] += verdict.is_err() as u32;
+        let gathered: Vec<_> = reference_committed(&views).into_iter().collect();
+        prop_assert_eq!(committed(&views), gathered);
+        for (property, check, reference) in STATE_CHECKS {
+            let verdict = check(&views);
+            prop_assert_eq!(&verdict, &reference(&views), "{} after {:?}", property, op);
+            *broken.entry(property).or_default() += verdict.is_err() as u32;
+        }
     }
-    Ok(broken)
+    Ok(())
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn the_scans_agree_on_random_clusters(case in crate::testkit::case(5)) {
-        differential(case.config, &case.acts)?;
+    fn the_rewrites_agree_on_random_clusters(case in crate::testkit::case(5)) {
+        differential(case.config, &case.acts, &mut Broken::new())?;
     }
 }
 
-/// Under every mutant the scans meet broken states, and still agree with the references. The
-/// broken states are counted so that this cannot pass vacuously: the mutants break LogMatching
-/// often; LogTermsValid and LeaderAppendOnly they break rarely or never in these runs, so the
-/// random-log tests above (mostly broken logs) carry those two.
+/// Under every mutant the rewritten checks meet broken states, and still agree with the
+/// references. The broken states are counted so that this cannot pass vacuously: the mutants
+/// break LogMatching, LeaderCompleteness, StateMachineSafety and CommittedOnMajority; LogTermsValid
+/// and LeaderAppendOnly they break rarely or never in these runs, so the random-log tests above
+/// (mostly broken logs) carry those two.
 #[cfg(feature = "mutants")]
 #[test]
-fn the_scans_agree_under_every_mutant() {
+fn the_rewrites_agree_under_every_mutant() {
     use crate::mutants::Mutant;
     use proptest::test_runner::{Config as RunnerConfig, TestRunner};
-    let mut broken = [0u32; 3];
+    let broken = std::cell::RefCell::new(Broken::new());
     for mutant in Mutant::ALL {
         let mut runner = TestRunner::new(RunnerConfig {
-            cases: 150,
+            cases: 100,
             failure_persistence: None,
             ..RunnerConfig::default()
         });
         let strategy = (3u8..=5).prop_flat_map(crate::testkit::case);
-        let seen = std::cell::Cell::new([0u32; 3]);
         runner
             .run(&strategy, |mut case| {
                 case.config.mutant = Some(mutant);
-                let counts = differential(case.config, &case.acts)?;
-                let mut sum = seen.get();
-                (0..3).for_each(|k| sum[k] += counts[k]);
-                seen.set(sum);
-                Ok(())
+                differential(case.config, &case.acts, &mut broken.borrow_mut())
             })
             .unwrap_or_else(|e| panic!("{mutant:?}: {e}"));
-        (0..3).for_each(|k| broken[k] += seen.get()[k]);
     }
-    println!("states breaking LogMatching, LogTermsValid, LeaderAppendOnly: {broken:?}");
-    assert!(broken[0] > 0, "no mutant broke LogMatching: {broken:?}");
+    let broken = broken.into_inner();
+    println!("states breaking each property: {broken:?}");
+    for property in [
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+        Property::CommittedOnMajority,
+    ] {
+        assert!(
+            broken.get(&property) > Some(&0),
+            "no mutant broke {property}: {broken:?}"
+        );
+    }
 }

@@ -503,7 +503,6 @@ fn the_rewrites_agree_under_every_mutant() {
             .unwrap_or_else(|e| panic!("{mutant:?}: {e}"));
     }
     let broken = broken.into_inner();
-    println!("states breaking each property: {broken:?}");
     for property in [
         Property::LogMatching,
         Property::LeaderCompleteness,

@@ -223,7 +223,7 @@ impl Scenario {
         let kinds = target.kinds();
         let cluster_size = 3 + byte(0) % 3;
         let mut at = 1;
-        let mut ops = Vec::with_capacity(MAX_OPS.min(data.len() / 2 + 1));
+        let mut ops = Vec::with_capacity(MAX_OPS.min(data.len()));
         while ops.len() < MAX_OPS && at < data.len() {
             let kind = kinds[usize::from(data[at])];
             let arg = if kind == Kind::Heal { 0 } else { byte(at + 1) };
@@ -260,6 +260,36 @@ impl Scenario {
     /// cluster and the operations that took effect, or the first violation with the trace of
     /// those operations (origin `fuzz/<target>`, `expect` = the violated property).
     pub fn run(&self, base: &Config) -> Result<Run, Box<Finding>> {
+        let mut ops = Vec::with_capacity(self.ops.len());
+        match self.drive(base, Some(&mut ops)) {
+            Ok(cluster) => Ok(Run { cluster, ops }),
+            Err((config, violation)) => {
+                let mut trace = Trace::new(format!("fuzz/{}", self.target.name()), config, ops);
+                trace.expect = Some(violation.property);
+                Err(Box::new(Finding { violation, trace }))
+            }
+        }
+    }
+
+    /// [`Scenario::run`] as the fuzz targets need it, once per exec: the same verdict and final
+    /// cluster, without recording the operations. On a violation the input runs again through
+    /// `run` for its trace (the driver is deterministic).
+    pub fn check(&self, base: &Config) -> Result<Cluster, Box<Finding>> {
+        match self.drive(base, None) {
+            Ok(cluster) => Ok(cluster),
+            Err(_) => match self.run(base) {
+                Err(finding) => Err(finding),
+                Ok(_) => panic!("the cluster driver gave two verdicts on one input"),
+            },
+        }
+    }
+
+    /// Run the operations; `record` receives those that took effect (the violating one too).
+    fn drive(
+        &self,
+        base: &Config,
+        mut record: Option<&mut Vec<Op>>,
+    ) -> Result<Cluster, (Config, Violation)> {
         let config = Config {
             cluster_size: self.cluster_size,
             ..base.clone()
@@ -268,28 +298,26 @@ impl Scenario {
             Ok(c) => c,
             Err(e) => panic!("the fuzz harness built an invalid config: {e}"),
         };
-        let mut ops = Vec::with_capacity(self.ops.len());
         let mut command = 1;
         for fuzz_op in &self.ops {
             let Some(op) = fuzz_op.resolve(&cluster, command) else {
                 continue;
             };
-            match cluster.apply_fast(&op) {
-                Ok(Outcome::Skipped) => continue,
-                Ok(_) => {}
-                Err(violation) => {
-                    ops.push(op);
-                    let mut trace = Trace::new(format!("fuzz/{}", self.target.name()), config, ops);
-                    trace.expect = Some(violation.property);
-                    return Err(Box::new(Finding { violation, trace }));
-                }
+            let verdict = cluster.apply_fast(&op);
+            if verdict == Ok(Outcome::Skipped) {
+                continue;
             }
             if matches!(op, Op::Propose { .. }) {
                 command += 1;
             }
-            ops.push(op);
+            if let Some(ops) = record.as_deref_mut() {
+                ops.push(op);
+            }
+            if let Err(violation) = verdict {
+                return Err((config, violation));
+            }
         }
-        Ok(Run { cluster, ops })
+        Ok(cluster)
     }
 }
 

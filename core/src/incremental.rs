@@ -197,15 +197,71 @@ fn first_change(before: Option<&Persistent>, after: Option<&Persistent>) -> Opti
     if b == a {
         return None;
     }
-    let last = b.last_index().max(a.last_index());
-    let held = |l: &Log, x: Index| {
-        if x <= l.snapshot_index() {
-            None // held whatever the term
-        } else {
-            Some(l.term_at(x))
+    // An index up to a snapshot is held whatever the term; past it, held with the term there.
+    // Different snapshots: they answer alike up to the lower one and differ just past it.
+    let (sb, sa) = (b.snapshot_index(), a.snapshot_index());
+    if sb != sa {
+        return Some(sb.min(sa) + 1);
+    }
+    let (eb, ea) = (b.entries(), a.entries());
+    let same = eb
+        .iter()
+        .zip(ea)
+        .take_while(|(x, y)| x.term == y.term)
+        .count();
+    // Past the common run one log has another term or no entry; without any difference in
+    // what is held (only commands or the snapshot's term differ): from 1, conservatively.
+    Some(if same < eb.len().max(ea.len()) {
+        sb + 1 + same as Index
+    } else {
+        1
+    })
+}
+
+#[cfg(test)]
+mod first_change_tests {
+    use super::*;
+    use crate::types::Entry;
+    use proptest::prelude::*;
+
+    /// The definition: the first index in `1..=last` where "held with term t" differs.
+    fn by_definition(b: &Log, a: &Log) -> Option<Index> {
+        if b == a {
+            return None;
         }
-    };
-    (1..=last).find(|&x| held(b, x) != held(a, x)).or(Some(1))
+        let last = b.last_index().max(a.last_index());
+        let held = |l: &Log, x: Index| (x > l.snapshot_index()).then(|| l.term_at(x));
+        (1..=last).find(|&x| held(b, x) != held(a, x)).or(Some(1))
+    }
+
+    fn log() -> impl Strategy<Value = Log> {
+        (
+            0u64..4,
+            0u64..3,
+            proptest::collection::vec((1u64..4, 0u64..2), 0..8),
+        )
+            .prop_map(|(snapshot, term, entries)| {
+                let mut log = Log::default();
+                log.install_snapshot(snapshot, term, false);
+                for (term, command) in entries {
+                    log.append(Entry {
+                        term,
+                        command: Some(command),
+                    });
+                }
+                log
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn first_change_is_the_definition(b in log(), a in log()) {
+            let p = |log: &Log| Persistent { log: log.clone(), ..Persistent::default() };
+            prop_assert_eq!(first_change(Some(&p(&b)), Some(&p(&a))), by_definition(&b, &a));
+            prop_assert_eq!(first_change(Some(&p(&b)), Some(&p(&b))), None);
+        }
+    }
 }
 
 #[cfg(test)]

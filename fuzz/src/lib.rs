@@ -38,10 +38,10 @@ pub fn init() {
 
 /// Run one input; on a violation write its trace and panic with the property's name.
 pub fn check(scenario: &Scenario) {
-    match scenario.run(config()) {
-        Ok(run) => {
+    match scenario.check(config()) {
+        Ok(cluster) => {
             if let Ok(mut reach) = REACH.lock() {
-                reach.record(&run.cluster);
+                reach.record(&cluster);
             }
         }
         Err(finding) => report(&finding),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: sim [--scenario NAME|all] [--seeds N] [--seed S] [--out DIR] [--jobs J] [--list]
+usage: sim [--scenario NAME|PART|all] [--seeds N] [--seed S] [--out DIR] [--jobs J] [--list]
 
 Runs the MIT 6.5840 Raft lab scenarios (3A-3D, plus the 2026 variants) in deterministic
 virtual time, over seeds S, S+1, ..., S+N-1 (default: all scenarios, N = 1, S = 1).
@@ -15,7 +15,8 @@ A failing seed prints the seed and writes its trace (raft-trace JSON) to DIR (de
 counterexamples/); `sim --scenario NAME --seed S` reproduces it exactly and
 `replay FILE` re-checks its invariants.
 
-  --scenario NAME|all  one scenario (see --list) or all of them
+  --scenario WHICH     one scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its
+                       2026 variants), a range of parts (3A-3C), or all of them
   --seeds N            how many consecutive seeds to run
   --seed S             the first seed
   --out DIR            where to write traces of failing seeds
@@ -62,13 +63,7 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                 return Ok(Parsed::Exit(0));
             }
             "--scenario" => {
-                let name = value()?;
-                parsed.scenarios = if name == "all" {
-                    scenarios::ALL.iter().collect()
-                } else {
-                    vec![scenarios::find(name)
-                        .ok_or_else(|| format!("unknown scenario {name:?} (see --list)"))?]
-                };
+                parsed.scenarios = select(value()?)?;
             }
             "--seeds" => parsed.seeds = number(flag, value()?)?,
             "--seed" => parsed.first = number(flag, value()?)?,
@@ -89,6 +84,34 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         return Err("--seed plus --seeds overflows".into());
     }
     Ok(Parsed::Run(parsed))
+}
+
+/// The scenarios `which` names: `all`, a part (`3D`), a range of parts (`3A-3C`), or one name.
+fn select(which: &str) -> Result<Vec<&'static Scenario>, String> {
+    if which == "all" {
+        return Ok(scenarios::ALL.iter().collect());
+    }
+    let part = |p: &str| {
+        scenarios::PARTS
+            .iter()
+            .position(|q| q.eq_ignore_ascii_case(p))
+    };
+    let range = match which.split_once('-') {
+        Some((a, b)) => part(a).zip(part(b)),
+        None => part(which).map(|k| (k, k)),
+    };
+    if let Some((a, b)) = range {
+        let parts = scenarios::PARTS
+            .get(a..=b)
+            .ok_or_else(|| format!("empty range of lab parts {which:?}"))?;
+        return Ok(scenarios::ALL
+            .iter()
+            .filter(|s| parts.contains(&s.part()))
+            .collect());
+    }
+    scenarios::find(which)
+        .map(|s| vec![s])
+        .ok_or_else(|| format!("unknown scenario {which:?} (see --list)"))
 }
 
 fn number(flag: &str, text: &str) -> Result<u64, String> {
@@ -149,6 +172,15 @@ pub fn cli(args: &[String]) -> i32 {
             events
         );
     }
+    let by_part: Vec<String> = scenarios::PARTS
+        .iter()
+        .filter_map(|part| {
+            let mine = reports.iter().filter(|r| r.part == *part);
+            let (runs, wall) = mine.fold((0, 0.0), |(n, w), r| (n + 1, w + r.wall.as_secs_f64()));
+            (runs > 0).then(|| format!("{part} {wall:.2} s"))
+        })
+        .collect();
+    println!("by part, summed over runs: {}", by_part.join(", "));
     let sim_total: f64 = reports.iter().map(|r| r.sim_ms as f64 / 1000.0).sum();
     let cpu_total: f64 = reports.iter().map(|r| r.wall.as_secs_f64()).sum();
     let events: u64 = reports.iter().map(|r| r.events).sum();
@@ -167,5 +199,30 @@ pub fn cli(args: &[String]) -> i32 {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(which: &str) -> Vec<&'static str> {
+        select(which).unwrap().iter().map(|s| s.name).collect()
+    }
+
+    #[test]
+    fn scenarios_are_selected_by_name_part_or_range_of_parts() {
+        assert_eq!(names("all").len(), scenarios::ALL.len());
+        assert_eq!(names("figure83c"), ["Figure83C"]);
+        assert_eq!(names("Persist13C-2026"), ["Persist13C-2026"]);
+        let d = names("3D");
+        assert!(d.contains(&"SnapshotInit3D-2026") && d.iter().all(|n| n.contains("3D")));
+        let abc = names("3A-3C");
+        assert_eq!(abc.len() + d.len(), scenarios::ALL.len());
+        assert!(abc.contains(&"InitialElection3A") && abc.contains(&"Persist13C-2026"));
+        assert_eq!(names("3b").len(), 10);
+        for bad in ["3C-3A", "3E", "Nope3A"] {
+            assert!(select(bad).is_err(), "{bad}");
+        }
     }
 }

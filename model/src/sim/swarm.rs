@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 /// The outcome of one scenario run.
 pub struct RunReport {
     pub scenario: &'static str,
+    /// The scenario's lab part (`3A`..`3D`).
+    pub part: &'static str,
     pub seed: u64,
     pub failure: Option<Failure>,
     /// Virtual milliseconds simulated.
@@ -53,6 +55,7 @@ pub fn run(scenario: &'static Scenario, seed: u64) -> RunReport {
     });
     RunReport {
         scenario: scenario.name,
+        part: scenario.part(),
         seed,
         failure,
         sim_ms: sim.now,

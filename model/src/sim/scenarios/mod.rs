@@ -155,6 +155,17 @@ pub fn find(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name.eq_ignore_ascii_case(name))
 }
 
+/// The lab parts, in order; every scenario belongs to one.
+pub const PARTS: [&str; 4] = ["3A", "3B", "3C", "3D"];
+
+impl Scenario {
+    /// The lab part (`3A`..`3D`): the end of the Go test's name, before any `-2026`.
+    pub fn part(&self) -> &'static str {
+        let name = self.name.strip_suffix("-2026").unwrap_or(self.name);
+        &name[name.len().saturating_sub(2)..]
+    }
+}
+
 /// A fresh random command (the lab's `rand.Int()`: 63 bits).
 fn rand_cmd(sim: &mut Sim) -> Command {
     sim.rng.next_u64() >> 1

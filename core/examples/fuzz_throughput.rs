@@ -1,6 +1,6 @@
 //! The fuzz targets' per-exec work without libFuzzer, for comparable CPU measurements: decode a
 //! fixed set of pseudo-random inputs exactly as libFuzzer does, run each through
-//! `Scenario::check` and tally its reach, as `raft_fuzz::check` does per exec.
+//! `Scenario::check_in` (one cluster, reset per input) and tally its reach, as `raft_fuzz::check` does per exec.
 //! `cargo run --release -p raft-core --features arbitrary --example fuzz_throughput -- \
 //!   [election|replication] [ROUNDS] [SERVERS]` (defaults: election, 20, 3; 10,000 inputs a round).
 
@@ -60,13 +60,13 @@ fn main() {
         .collect();
     let config = Config::new(3);
     let mut reach = Reach::default();
-    let mut findings = 0;
+    let (mut cluster, mut findings) = (None, 0);
     let started = Instant::now();
     for _ in 0..rounds {
         for bytes in &inputs {
             let scenario = Scenario::from_bytes(target, bytes).expect("any bytes decode");
-            match scenario.check(&config) {
-                Ok(cluster) => reach.record(&cluster),
+            match scenario.check_in(&config, &mut cluster) {
+                Ok(cluster) => reach.record(cluster),
                 Err(_) => findings += 1,
             }
         }

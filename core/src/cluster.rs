@@ -167,6 +167,33 @@ impl Cluster {
         })
     }
 
+    /// Become `Cluster::new(config)` again, reusing this cluster's buffers (the fuzzers run
+    /// one short history after another).
+    pub fn reset(&mut self, config: Config) -> Result<(), String> {
+        config.validate()?;
+        let n = config.cluster_size as usize;
+        self.nodes.resize_with(n, || None);
+        for (id, slot) in (0..).zip(&mut self.nodes) {
+            let fresh = Node::new(id, config.clone());
+            match slot {
+                Some(node) => node.clone_from(&fresh),
+                None => *slot = Some(fresh),
+            }
+        }
+        self.durable.clear();
+        self.durable.resize(n, None);
+        self.histories.resize_with(n, NodeHistory::default);
+        self.histories.iter_mut().for_each(NodeHistory::clear);
+        self.services.resize_with(n, Vec::new);
+        self.services.iter_mut().for_each(Vec::clear);
+        self.network.clear();
+        self.side.clear();
+        self.side.resize(n, false);
+        self.config = config;
+        self.scratch.touch = Touch::Nothing;
+        Ok(())
+    }
+
     /// Apply one operation, then check every invariant.
     pub fn apply(&mut self, op: &Op) -> Result<Outcome, Violation> {
         let outcome = self.run_quietly(op);
@@ -699,6 +726,28 @@ mod scratch_tests {
             let mut case = case;
             case.config.mutant = Some(crate::mutants::Mutant::ALL[m]);
             copies_equal_clones(&case)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+        /// A reset cluster is a new one, whatever it went through and whatever its size.
+        #[test]
+        fn reset_is_new(
+            case in (1u8..=5).prop_flat_map(testkit::case),
+            size in 1u8..=5,
+        ) {
+            let mut cluster = Cluster::new(case.config.clone()).expect("valid");
+            for (k, act) in case.acts.iter().enumerate() {
+                let op = testkit::resolve(&cluster, *act, k as u64);
+                if cluster.apply_fast(&op).is_err() {
+                    break;
+                }
+            }
+            let config = Config { cluster_size: size, ..case.config.clone() };
+            cluster.reset(config.clone()).expect("valid");
+            prop_assert_eq!(&cluster, &Cluster::new(config).expect("valid"));
+            prop_assert!(cluster.reset(Config::new(0)).is_err());
         }
     }
 

@@ -261,8 +261,12 @@ impl Scenario {
     /// those operations (origin `fuzz/<target>`, `expect` = the violated property).
     pub fn run(&self, base: &Config) -> Result<Run, Box<Finding>> {
         let mut ops = Vec::with_capacity(self.ops.len());
-        match self.drive(base, Some(&mut ops)) {
-            Ok(cluster) => Ok(Run { cluster, ops }),
+        let mut cluster = None;
+        match self.drive(base, &mut cluster, Some(&mut ops)) {
+            Ok(()) => Ok(Run {
+                cluster: cluster.expect("drive leaves the final cluster"),
+                ops,
+            }),
             Err((config, violation)) => {
                 let mut trace = Trace::new(format!("fuzz/{}", self.target.name()), config, ops);
                 trace.expect = Some(violation.property);
@@ -275,8 +279,20 @@ impl Scenario {
     /// cluster, without recording the operations. On a violation the input runs again through
     /// `run` for its trace (the driver is deterministic).
     pub fn check(&self, base: &Config) -> Result<Cluster, Box<Finding>> {
-        match self.drive(base, None) {
-            Ok(cluster) => Ok(cluster),
+        let mut cluster = None;
+        self.check_in(base, &mut cluster)?;
+        Ok(cluster.expect("check_in leaves the final cluster"))
+    }
+
+    /// [`Scenario::check`] in a cluster kept from a previous input (`Cluster::reset`: its
+    /// buffers are reused), or a new one if `cluster` is `None`; leaves the final cluster there.
+    pub fn check_in<'c>(
+        &self,
+        base: &Config,
+        cluster: &'c mut Option<Cluster>,
+    ) -> Result<&'c Cluster, Box<Finding>> {
+        match self.drive(base, cluster, None) {
+            Ok(()) => Ok(cluster.as_ref().expect("drive leaves the final cluster")),
             Err(_) => match self.run(base) {
                 Err(finding) => Err(finding),
                 Ok(_) => panic!("the cluster driver gave two verdicts on one input"),
@@ -284,19 +300,24 @@ impl Scenario {
         }
     }
 
-    /// Run the operations; `record` receives those that took effect (the violating one too).
+    /// Run the operations in `slot` (reset, or new); `record` receives those that took effect
+    /// (the violating one too).
     fn drive(
         &self,
         base: &Config,
+        slot: &mut Option<Cluster>,
         mut record: Option<&mut Vec<Op>>,
-    ) -> Result<Cluster, (Config, Violation)> {
+    ) -> Result<(), (Config, Violation)> {
         let config = Config {
             cluster_size: self.cluster_size,
             ..base.clone()
         };
-        let mut cluster = match Cluster::new(config.clone()) {
-            Ok(c) => c,
-            Err(e) => panic!("the fuzz harness built an invalid config: {e}"),
+        let built = match slot {
+            Some(cluster) => cluster.reset(config.clone()),
+            None => Cluster::new(config.clone()).map(|c| *slot = Some(c)),
+        };
+        let (Ok(()), Some(cluster)) = (built.as_ref(), slot.as_mut()) else {
+            panic!("the fuzz harness built an invalid config: {built:?}");
         };
         let mut command = 1;
         for fuzz_op in &self.ops {
@@ -317,7 +338,7 @@ impl Scenario {
                 return Err((config, violation));
             }
         }
-        Ok(cluster)
+        Ok(())
     }
 }
 

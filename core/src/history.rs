@@ -46,6 +46,32 @@ pub struct NodeHistory {
 }
 
 impl NodeHistory {
+    /// Back to the empty history, keeping the buffers (drivers reuse clusters).
+    pub fn clear(&mut self) {
+        let NodeHistory {
+            restarts,
+            max_term,
+            elected,
+            votes,
+            applied,
+            snapshot_applied,
+            truncated_conflict,
+            installed_snapshot,
+            restarted_from_snapshot,
+            violation,
+        } = self;
+        *restarts = 0;
+        *max_term = 0;
+        elected.clear();
+        votes.clear();
+        applied.clear();
+        snapshot_applied.clear();
+        *truncated_conflict = false;
+        *installed_snapshot = false;
+        *restarted_from_snapshot = false;
+        *violation = None;
+    }
+
     /// Record one step of `after`'s server (`before` is its state before the step) and check
     /// the transition properties: LeaderAppendOnly, TermMonotonic, CommitMonotonic, and
     /// StateMachineSafety for re-applications by the same server.

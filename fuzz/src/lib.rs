@@ -3,11 +3,14 @@
 //! a panic naming the property), and the reach tally printed when the fuzzer exits.
 
 use raft_core::fuzzing::{Finding, Reach, Scenario};
-use raft_core::{Config, Situation};
+use raft_core::{Cluster, Config, Situation};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
+/// The cluster the previous input ran in: each input resets it (`Cluster::reset`), so its
+/// buffers are allocated once rather than once per exec.
+static CLUSTER: Mutex<Option<Cluster>> = Mutex::new(None);
 static REACH: Mutex<Reach> = Mutex::new(Reach {
     inputs: 0,
     counts: [0; Situation::ALL.len()],
@@ -38,10 +41,11 @@ pub fn init() {
 
 /// Run one input; on a violation write its trace and panic with the property's name.
 pub fn check(scenario: &Scenario) {
-    match scenario.check(config()) {
+    let mut cluster = CLUSTER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match scenario.check_in(config(), &mut cluster) {
         Ok(cluster) => {
             if let Ok(mut reach) = REACH.lock() {
-                reach.record(&cluster);
+                reach.record(cluster);
             }
         }
         Err(finding) => report(&finding),

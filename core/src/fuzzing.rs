@@ -321,7 +321,7 @@ impl Scenario {
         };
         let mut command = 1;
         for fuzz_op in &self.ops {
-            let Some(op) = fuzz_op.resolve(&cluster, command) else {
+            let Some(op) = fuzz_op.resolve(cluster, command) else {
                 continue;
             };
             let verdict = cluster.apply_fast(&op);

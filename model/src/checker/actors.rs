@@ -38,8 +38,10 @@ pub struct ModelCfg {
 }
 
 /// A core message on the wire (a local type, so the checker can give it symmetry rewriting).
+/// Shared: every successor state clones the whole network, so a copy costs a reference count,
+/// not an allocation. Equality, order and hash are the message's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Wire(pub Message);
+pub struct Wire(pub Arc<Message>);
 
 /// The environment's choices for a server. All stay armed while the server is up (`Snapshot`
 /// only when the snapshot budget is not zero, so that it costs nothing otherwise); the core
@@ -57,7 +59,12 @@ pub enum ModelTimer {
 /// One server: its node, what it last persisted (`None`: nothing yet), its ghost history and
 /// how many proposals it accepted. After a crash the actor's last state stays in the model
 /// state, so these fields describe a crashed server too (its `node` is then stale).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Built once by [`ServerState::new`] and then shared (behind an `Arc`) by every model state that
+/// holds it, it carries a digest of all its fields: stateright fingerprints every successor state,
+/// which then hashes one word per server instead of its node and history. Equality compares the
+/// fields themselves.
+#[derive(Clone, Debug)]
 pub struct ServerState {
     pub node: Node,
     pub durable: Option<Arc<Persistent>>,
@@ -65,6 +72,61 @@ pub struct ServerState {
     pub proposed: u8,
     pub heartbeats: u8,
     pub snapshots: u8,
+    digest: u64,
+}
+
+/// The fixed-key hasher of server-state digests (the same in every thread and every run).
+fn digest_hasher() -> ahash::AHasher {
+    use std::hash::BuildHasher;
+    ahash::RandomState::with_seeds(0x5241_4654, 0x4d4f_4445, 0x4c43_4845, 0x434b_4552)
+        .build_hasher()
+}
+
+impl ServerState {
+    pub fn new(
+        node: Node,
+        durable: Option<Arc<Persistent>>,
+        history: Arc<NodeHistory>,
+        proposed: u8,
+        heartbeats: u8,
+        snapshots: u8,
+    ) -> ServerState {
+        let mut h = digest_hasher();
+        (&node, &durable, &history, proposed, heartbeats, snapshots).hash(&mut h);
+        ServerState {
+            node,
+            durable,
+            history,
+            proposed,
+            heartbeats,
+            snapshots,
+            digest: h.finish(),
+        }
+    }
+
+    /// A hash of every field, computed when the state was built.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+}
+
+impl PartialEq for ServerState {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+            && self.node == other.node
+            && self.durable == other.durable
+            && self.history == other.history
+            && (self.proposed, self.heartbeats, self.snapshots)
+                == (other.proposed, other.heartbeats, other.snapshots)
+    }
+}
+
+impl Eq for ServerState {}
+
+impl Hash for ServerState {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.digest);
+    }
 }
 
 /// What survives a crash: the persisted state, plus the checker's ghost (history, proposal
@@ -178,28 +240,28 @@ impl RaftActor {
                 .iter()
                 .any(|e| matches!(e, Event::LogCompacted { .. }));
         let persisted = out.persist.is_some();
-        let next = ServerState {
+        let next = ServerState::new(
             node,
-            durable: match out.persist {
+            match out.persist {
                 Some(p) => Some(Arc::new(p)),
                 None => state.durable.clone(),
             },
-            history: if history_changed {
+            if history_changed {
                 Arc::new(history)
             } else {
                 Arc::clone(&state.history)
             },
-            proposed: state.proposed + u8::from(accepted),
-            heartbeats: state.heartbeats + u8::from(beat),
-            snapshots: state.snapshots + u8::from(compacted),
-        };
+            state.proposed + u8::from(accepted),
+            state.heartbeats + u8::from(beat),
+            state.snapshots + u8::from(compacted),
+        );
         // Persist before sending: stateright applies the save and the sends of one step
         // atomically, so nothing is sent that a crash could un-persist.
         if persisted || history_changed || accepted || beat || compacted {
             o.save(next.saved());
         }
         for (to, msg) in out.messages {
-            o.send(Id::from(to as usize), Wire(msg));
+            o.send(Id::from(to as usize), Wire(Arc::new(msg)));
         }
         if let Some(t) = timer {
             o.set_timer(t, stateright::actor::model_timeout());
@@ -218,27 +280,27 @@ impl Actor for RaftActor {
     fn on_start(&self, id: Id, storage: &Option<Saved>, o: &mut Out<Self>) -> ServerState {
         let id = node_id(id);
         let state = match storage {
-            None => ServerState {
-                node: Node::new(id, self.config.clone()),
-                durable: None,
-                history: Arc::default(),
-                proposed: 0,
-                heartbeats: 0,
-                snapshots: 0,
-            },
+            None => ServerState::new(
+                Node::new(id, self.config.clone()),
+                None,
+                Arc::default(),
+                0,
+                0,
+                0,
+            ),
             Some(saved) => {
                 let persisted = saved.durable.as_deref().cloned().unwrap_or_default();
                 let node = Node::restart(id, self.config.clone(), persisted);
                 let mut history = (*saved.history).clone();
                 history.observe_restart(&node);
-                ServerState {
+                ServerState::new(
                     node,
-                    durable: saved.durable.clone(),
-                    history: Arc::new(history),
-                    proposed: saved.proposed,
-                    heartbeats: saved.heartbeats,
-                    snapshots: saved.snapshots,
-                }
+                    saved.durable.clone(),
+                    Arc::new(history),
+                    saved.proposed,
+                    saved.heartbeats,
+                    saved.snapshots,
+                )
             }
         };
         // Saved at once, so that a recovery always finds storage (and counts as a restart).
@@ -255,7 +317,7 @@ impl Actor for RaftActor {
     fn on_msg(&self, _id: Id, state: &mut Cow<ServerState>, src: Id, msg: Wire, o: &mut Out<Self>) {
         let input = Input::Receive {
             from: node_id(src),
-            msg: msg.0,
+            msg: Arc::unwrap_or_clone(msg.0),
         };
         self.step(state, input, None, o);
     }

@@ -22,7 +22,7 @@ fn ops_for(
         let env = Envelope {
             from: node(src),
             to: node(dst),
-            msg: msg.0.clone(),
+            msg: (*msg.0).clone(),
         };
         cluster
             .find(&env)

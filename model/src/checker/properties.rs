@@ -7,6 +7,9 @@ use super::bounds::Bounds;
 use raft_core::invariants::PROPERTIES;
 use raft_core::{NodeView, Property, Situation, MAX_SERVERS};
 use stateright::Expectation;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Every situation the checker watches for.
@@ -73,12 +76,132 @@ pub fn with_views<R>(state: &RaftState, f: impl FnOnce(&[NodeView]) -> R) -> R {
     f(&views[..n])
 }
 
+/// What every property and situation says about one state's servers: bit `k` of `held` is
+/// `PROPERTIES[k]` holding, bit `k` of `reached` is `SITUATIONS[k]` reached.
+#[derive(Clone, Copy)]
+struct Verdicts {
+    held: u16,
+    reached: u8,
+}
+const _: () = assert!(PROPERTIES.len() <= 16 && SITUATIONS.len() <= 8);
+
+/// All a state's verdicts depend on: each server's digest (node, persisted state, history; see
+/// `ServerState::digest`) and which servers are down. Many states share it: they differ only in
+/// the messages in flight or the armed timers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ServersKey {
+    digests: [u64; MAX_SERVERS as usize],
+    crashed: u8,
+}
+
+/// The digests are hashes already: fold them into one word.
+impl Hash for ServersKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let folded = self.digests.iter().fold(u64::from(self.crashed), |h, d| {
+            (h.rotate_left(23) ^ d).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        });
+        state.write_u64(folded);
+    }
+}
+
+/// Hashes a `ServersKey` to its folded word, nothing more.
+#[derive(Default)]
+struct FoldedHasher(u64);
+
+impl Hasher for FoldedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, word: u64) {
+        self.0 = word;
+    }
+}
+
+impl ServersKey {
+    fn of(state: &RaftState) -> ServersKey {
+        let mut key = ServersKey {
+            digests: [0; MAX_SERVERS as usize],
+            crashed: 0,
+        };
+        for (i, s) in state.actor_states.iter().enumerate() {
+            key.digests[i] = s.digest();
+            key.crashed |= u8::from(state.crashed[i]) << i;
+        }
+        key
+    }
+}
+
+/// Each checker thread's verdicts by servers' contents: stateright asks every property in turn
+/// about each state (the last key answers those at once), and most states repeat the servers of
+/// another one, so each property is evaluated once per distinct set of servers. Emptied when
+/// full, to bound its memory.
+#[derive(Default)]
+struct VerdictCache {
+    last: Option<(ServersKey, Verdicts)>,
+    seen: HashMap<ServersKey, Verdicts, BuildHasherDefault<FoldedHasher>>,
+}
+
+/// The most verdicts a thread keeps (about 60 bytes each).
+const VERDICT_CACHE_CAPACITY: usize = 1 << 19;
+
+thread_local! {
+    static VERDICTS: RefCell<VerdictCache> = RefCell::new(VerdictCache::default());
+}
+
+/// Evaluate every property and situation on `state`.
+fn evaluate(state: &RaftState) -> Verdicts {
+    with_views(state, |v| {
+        let mut verdicts = Verdicts {
+            held: 0,
+            reached: 0,
+        };
+        for (k, (_, check)) in PROPERTIES.iter().enumerate() {
+            verdicts.held |= u16::from(check(v).is_ok()) << k;
+        }
+        for (k, situation) in SITUATIONS.iter().enumerate() {
+            verdicts.reached |= u8::from(situation.reached(v)) << k;
+        }
+        verdicts
+    })
+}
+
+/// `state`'s verdicts, from the cache when its servers were judged before.
+fn verdicts(state: &RaftState) -> Verdicts {
+    let key = ServersKey::of(state);
+    VERDICTS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((last, verdicts)) = cache.last {
+            if last == key {
+                return verdicts;
+            }
+        }
+        let verdicts = match cache.seen.get(&key) {
+            Some(v) => *v,
+            None => {
+                if cache.seen.len() >= VERDICT_CACHE_CAPACITY {
+                    cache.seen.clear();
+                }
+                let v = evaluate(state);
+                cache.seen.insert(key, v);
+                v
+            }
+        };
+        cache.last = Some((key, verdicts));
+        verdicts
+    })
+}
+
 fn always<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
     let flags = &model.cfg.flags;
     if flags.sticky && flags.violated[K].load(Ordering::Relaxed) {
         return true;
     }
-    let held = with_views(state, |v| (PROPERTIES[K].1)(v).is_ok());
+    let held = verdicts(state).held & (1 << K) != 0;
     if !held {
         flags.violated[K].store(true, Ordering::Relaxed);
     }
@@ -94,7 +217,7 @@ fn sometimes<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
     if model.cfg.bounds.snapshots == 0 && SNAPSHOT_SITUATIONS.contains(&SITUATIONS[K]) {
         return false;
     }
-    let reached = with_views(state, |v| SITUATIONS[K].reached(v));
+    let reached = verdicts(state).reached & (1 << K) != 0;
     if reached {
         flags.reached[K].store(true, Ordering::Relaxed);
     }

@@ -37,17 +37,16 @@ fn rename_persistent<S>(p: &Persistent, plan: &RewritePlan<Id, S>) -> Persistent
 
 impl Rewrite<Id> for ServerState {
     fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
-        ServerState {
-            node: self.node.renamed(rename(plan)),
-            durable: self
-                .durable
+        ServerState::new(
+            self.node.renamed(rename(plan)),
+            self.durable
                 .as_ref()
                 .map(|p| Arc::new(rename_persistent(p, plan))),
-            history: Arc::new(rename_history(&self.history, plan)),
-            proposed: self.proposed,
-            heartbeats: self.heartbeats,
-            snapshots: self.snapshots,
-        }
+            Arc::new(rename_history(&self.history, plan)),
+            self.proposed,
+            self.heartbeats,
+            self.snapshots,
+        )
     }
 }
 

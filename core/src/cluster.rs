@@ -190,7 +190,11 @@ impl Cluster {
         self.side.clear();
         self.side.resize(n, false);
         self.config = config;
-        self.scratch.touch = Touch::Nothing;
+        self.scratch = Scratch {
+            before: self.scratch.before.take(),
+            out: self.scratch.out.take(),
+            ..Scratch::default()
+        };
         Ok(())
     }
 

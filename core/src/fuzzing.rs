@@ -520,6 +520,62 @@ mod tests {
         }
     }
 
+    /// `check_in` on a cluster reused from input to input (the targets' path) gives `run`'s
+    /// verdict and final cluster; with a mutant planted, findings occur and must agree too.
+    fn check_in_agrees_with_run(
+        inputs: &[Vec<u8>],
+        mutant: Option<usize>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        #[allow(unused_mut)]
+        let mut base = Config::new(3);
+        #[cfg(feature = "mutants")]
+        {
+            base.mutant = mutant.map(|m| crate::mutants::Mutant::ALL[m]);
+        }
+        let _ = mutant;
+        let mut kept = None;
+        for bytes in inputs {
+            for target in [Target::Election, Target::Replication] {
+                let scenario = Scenario::from_bytes(target, bytes).expect("decodes");
+                let reference = scenario.run(&base);
+                match (scenario.check_in(&base, &mut kept), reference) {
+                    (Ok(cluster), Ok(run)) => proptest::prop_assert_eq!(cluster, &run.cluster),
+                    (Err(a), Err(b)) => {
+                        proptest::prop_assert_eq!(&a.violation, &b.violation);
+                        proptest::prop_assert_eq!(&a.trace, &b.trace);
+                    }
+                    (a, b) => proptest::prop_assert!(false, "{:?} vs {:?}", a.is_ok(), b.is_ok()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn inputs() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+        let input = proptest::collection::vec(proptest::prelude::any::<u8>(), 0..201);
+        proptest::collection::vec(input, 1..6)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        #[test]
+        fn checking_in_a_reused_cluster_is_running(inputs in inputs()) {
+            check_in_agrees_with_run(&inputs, None)?;
+        }
+    }
+
+    #[cfg(feature = "mutants")]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        #[test]
+        fn checking_in_a_reused_cluster_is_running_under_mutants(
+            inputs in inputs(),
+            m in 0..crate::mutants::Mutant::ALL.len(),
+        ) {
+            check_in_agrees_with_run(&inputs, Some(m))?;
+        }
+    }
+
     #[test]
     fn long_inputs_are_cut_and_empty_ones_run() {
         let bytes = vec![1u8; 10 * MAX_OPS];

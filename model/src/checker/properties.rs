@@ -134,6 +134,18 @@ impl ServersKey {
         }
         key
     }
+
+    /// Whether `state`'s servers are the ones of this key (without building its key).
+    fn matches(&self, state: &RaftState) -> bool {
+        let mut crashed = 0;
+        for (i, s) in state.actor_states.iter().enumerate() {
+            if s.digest() != self.digests[i] {
+                return false;
+            }
+            crashed |= u8::from(state.crashed[i]) << i;
+        }
+        crashed == self.crashed
+    }
 }
 
 /// Each checker thread's verdicts by servers' contents: stateright asks every property in turn
@@ -172,14 +184,14 @@ fn evaluate(state: &RaftState) -> Verdicts {
 
 /// `state`'s verdicts, from the cache when its servers were judged before.
 fn verdicts(state: &RaftState) -> Verdicts {
-    let key = ServersKey::of(state);
     VERDICTS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some((last, verdicts)) = cache.last {
-            if last == key {
-                return verdicts;
+        if let Some((last, verdicts)) = &cache.last {
+            if last.matches(state) {
+                return *verdicts;
             }
         }
+        let key = ServersKey::of(state);
         let verdicts = match cache.seen.get(&key) {
             Some(v) => *v,
             None => {

@@ -52,6 +52,10 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
         "--servers must be 1 to 5, got 9",
     );
     bad_usage(
+        &["check", "--servers", "5", "--max-in-flight", "3"],
+        "--max-in-flight 3 is below one broadcast",
+    );
+    bad_usage(
         &["check", "--frobnicate"],
         "unexpected argument '--frobnicate'",
     );
@@ -162,4 +166,27 @@ fn check_passes_sim_arguments_through() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_timeout_cuts_a_large_search_and_says_so() {
+    // Four terms, four proposals and two restarts take far longer than a second to exhaust.
+    let started = std::time::Instant::now();
+    let o = model(&[
+        "check",
+        "--max-term",
+        "4",
+        "--proposals",
+        "4",
+        "--restarts",
+        "2",
+        "--timeout",
+        "1",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("--timeout 1s reached"), "{out}");
+    assert!(!out.contains("exhaustive within the bounds"), "{out}");
+    // It stops soon after the deadline (the queue drains), not when the space is exhausted.
+    assert!(started.elapsed().as_secs() < 60, "{out}");
 }

@@ -13,6 +13,7 @@ use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The checked model: servers only; the ghost lives in each actor, so no model-wide history.
 pub type RaftModel = ActorModel<RaftActor, ModelCfg, NoHistory>;
@@ -35,6 +36,9 @@ pub struct ModelCfg {
     pub config: Config,
     pub bounds: Bounds,
     pub flags: Arc<Flags>,
+    /// `--timeout`: past this instant no state is within the boundary, so the search drains its
+    /// queue and stops (stateright's BFS reads its own timeout only when a thread runs dry).
+    pub deadline: Option<Instant>,
 }
 
 /// A core message on the wire (a local type, so the checker can give it symmetry rewriting).
@@ -361,8 +365,11 @@ impl Actor for RaftActor {
 }
 
 /// Keeps the model finite: the restart, proposal, heartbeat and snapshot budgets, and the copies
-/// of each message in flight.
+/// of each message in flight; and ends a run at its deadline.
 fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
+    if cfg.deadline.is_some_and(|d| Instant::now() >= d) {
+        return false;
+    }
     let b = &cfg.bounds;
     let (mut restarts, mut proposed, mut beats, mut snaps) = (0u32, 0u32, 0u32, 0u32);
     for s in &state.actor_states {
@@ -413,6 +420,7 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         config: config.clone(),
         bounds: bounds.clone(),
         flags: Arc::new(Flags::new(sticky)),
+        deadline: None,
     };
     let model = ActorModel::new(cfg, NoHistory)
         .actors(config.ids().map(|_| RaftActor {

@@ -181,6 +181,14 @@ impl Bounds {
         if self.max_in_flight == Some(0) {
             return Err("--max-in-flight must be at least 1 (no message could be sent)".into());
         }
+        let broadcast = usize::from(self.servers) - 1;
+        if let Some(m) = self.max_in_flight.filter(|&m| m < broadcast) {
+            return Err(format!(
+                "--max-in-flight {m} is below one broadcast: each of {} servers sends {broadcast} \
+                 messages at once, so no election could start",
+                self.servers
+            ));
+        }
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! Bad usage is one line on stderr and exit code 2.
 
 use super::bounds::{default_suite, Bounds, NetworkKind, RunLimits, Strategy};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use raft_core::{Config, Situation, Trace};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,12 +72,17 @@ pub struct ModelArgs {
     /// Copies of one message in flight at once (bounds re-sends).
     #[arg(long, default_value_t = Bounds::default().max_copies)]
     pub max_copies: usize,
-    /// Messages in flight at once.
-    #[arg(long, default_value_t = Bounds::default().max_in_flight.unwrap_or(usize::MAX))]
-    pub max_in_flight: usize,
+    /// Messages in flight at once [default: 3, or servers - 1 when that is more: one broadcast;
+    /// no cap for the simulation strategy].
+    #[arg(long)]
+    pub max_in_flight: Option<usize>,
     /// Leaders append a no-op entry on election.
     #[arg(long)]
     pub noop_on_election: bool,
+    /// Whether any of the flags above was typed (even with its default value): `check` then runs
+    /// that one configuration instead of the default suite.
+    #[arg(skip)]
+    pub given: bool,
 }
 
 impl ModelArgs {
@@ -93,7 +98,10 @@ impl ModelArgs {
             network: self.network,
             lossy: self.lossy,
             max_copies: self.max_copies,
-            max_in_flight: (self.max_in_flight != usize::MAX).then_some(self.max_in_flight),
+            max_in_flight: Some(self.max_in_flight.unwrap_or_else(|| {
+                let default = Bounds::default().max_in_flight.unwrap_or(usize::MAX);
+                default.max(usize::from(self.servers).saturating_sub(1))
+            })),
         };
         bounds.validate()?;
         Ok(bounds)
@@ -200,9 +208,28 @@ pub fn usage_error(message: &str) -> i32 {
     2
 }
 
+/// Set `ModelArgs::given` for `check` when any model flag was on the command line.
+fn note_model_flags(cli: &mut Cli, matches: &clap::ArgMatches) {
+    let (Command::Check(args), Some(("check", sub))) = (&mut cli.command, matches.subcommand())
+    else {
+        return;
+    };
+    let flags = ModelArgs::augment_args(clap::Command::new("model-flags"));
+    args.model.given = flags.get_arguments().any(|a| {
+        sub.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
+    });
+}
+
 /// Parse the command line; `Err(code)` when it has already been answered (help, or an error).
 pub fn parse(args: &[String]) -> Result<Cli, i32> {
-    match Cli::try_parse_from(args) {
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|matches| {
+            let mut cli = Cli::from_arg_matches(&matches)?;
+            note_model_flags(&mut cli, &matches);
+            Ok(cli)
+        });
+    match parsed {
         Ok(cli) => Ok(cli),
         Err(e) => {
             use clap::error::ErrorKind;
@@ -231,11 +258,18 @@ pub fn parse(args: &[String]) -> Result<Cli, i32> {
 
 /// `check`: run the checker, print the summary; the exit code.
 pub fn run_check(args: &CheckArgs) -> i32 {
-    let (bounds, limits) = match (args.model.bounds(), args.limits()) {
+    let (mut bounds, limits) = match (args.model.bounds(), args.limits()) {
         (Ok(b), Ok(l)) => (b, l),
         (Err(e), _) | (_, Err(e)) => return usage_error(&e),
     };
-    if bounds == Bounds::default() && !args.model.noop_on_election {
+    // A random walk ends at its first state outside the boundary (stateright's simulation does
+    // not try another step), so a cap on messages in flight would end most walks on 5 servers
+    // before any election: walks need no cap to stay finite (every send comes from a bounded
+    // timeout, proposal or delivery), so simulation has none unless one is typed.
+    if limits.strategy == Strategy::Simulation && args.model.max_in_flight.is_none() {
+        bounds.max_in_flight = None;
+    }
+    if !args.model.given {
         return run_default_suite(args, &limits);
     }
     println!("checking: {bounds}");
@@ -369,5 +403,37 @@ pub fn run_replay(args: &ReplayArgs) -> i32 {
             println!("verdict: no property violated");
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(args: &[&str]) -> bool {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        match parse(&args) {
+            Ok(Cli {
+                command: Command::Check(a),
+            }) => a.model.given,
+            other => panic!("{args:?} should parse as check: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn any_typed_model_flag_selects_one_configuration() {
+        assert!(!given(&["model", "check"]));
+        assert!(!given(&[
+            "model",
+            "check",
+            "--threads",
+            "1",
+            "--timeout",
+            "5"
+        ]));
+        // Typed with its default value, a bound still means "this configuration".
+        assert!(given(&["model", "check", "--max-term", "2"]));
+        assert!(given(&["model", "check", "--noop-on-election"]));
+        assert!(given(&["model", "check", "--network", "ordered"]));
     }
 }

@@ -50,7 +50,14 @@ fn drive(checker: impl Checker<RaftModel>, progress: &mut Progress) -> (Counts, 
 }
 
 /// Explore `model` with `limits`.
-fn explore(model: RaftModel, limits: &RunLimits, progress: &mut Progress) -> (Counts, Discoveries) {
+fn explore(
+    mut model: RaftModel,
+    limits: &RunLimits,
+    progress: &mut Progress,
+) -> (Counts, Discoveries) {
+    if let Some(t) = limits.timeout {
+        model.cfg.deadline = Some(progress.start() + t);
+    }
     let mut builder = model
         .checker()
         .threads(limits.threads)

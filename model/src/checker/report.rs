@@ -27,6 +27,11 @@ impl Progress {
         }
     }
 
+    /// When the run started.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
     pub fn tick(&mut self, total: usize, unique: usize, depth: usize) {
         let now = Instant::now();
         let since = now - self.last;

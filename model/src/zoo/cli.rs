@@ -13,8 +13,8 @@ pub struct ZooArgs {
     /// measured in the table).
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
-    /// The model checker's state limit per mutant (stateright's BFS checks its timeout only
-    /// when a thread runs out of work, so this is what really bounds time and memory).
+    /// The model checker's state limit per mutant (bounds memory as the time limit bounds
+    /// time).
     #[arg(long, default_value_t = 10_000_000)]
     pub max_states: usize,
     /// Threads of breadth-first runs (1: its counterexamples are shortest by construction).

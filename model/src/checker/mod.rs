@@ -8,14 +8,16 @@ pub mod counterexample;
 pub mod properties;
 pub mod report;
 pub mod symmetry;
+pub mod walk;
 
-use actors::{build_model, RaftModel};
+use actors::{build_model, RaftModel, RaftState};
 use bounds::{Bounds, RunLimits, Strategy};
-use properties::{goals, property_named, situation_name, SITUATIONS};
+use properties::{goals, property_named, situation_name, Flags, SITUATIONS};
 use raft_core::{Config, Property, Situation};
 use report::{Counterexample, Progress, Summary};
-use stateright::{Checker, HasDiscoveries, Model, UniformChooser};
+use stateright::{Checker, CheckerBuilder, HasDiscoveries, Model, Representative};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The checker's counts when it stopped.
@@ -58,6 +60,18 @@ fn explore(
     if let Some(t) = limits.timeout {
         model.cfg.deadline = Some(progress.start() + t);
     }
+    match limits.strategy {
+        Strategy::Bfs => drive(builder(model, limits).spawn_bfs(), progress),
+        Strategy::Dfs if limits.symmetry => {
+            drive(builder(model, limits).symmetry().spawn_dfs(), progress)
+        }
+        Strategy::Dfs => drive(builder(model, limits).spawn_dfs(), progress),
+        Strategy::Simulation => simulate(model, limits, progress),
+    }
+}
+
+/// A stateright checker of `model` within `limits`, stopping at the first violation.
+fn builder(model: RaftModel, limits: &RunLimits) -> CheckerBuilder<RaftModel> {
     let mut builder = model
         .checker()
         .threads(limits.threads)
@@ -71,21 +85,36 @@ fn explore(
     if let Some(t) = limits.timeout {
         builder = builder.timeout(t);
     }
-    match limits.strategy {
-        Strategy::Bfs => drive(builder.spawn_bfs(), progress),
-        Strategy::Dfs if limits.symmetry => drive(builder.symmetry().spawn_dfs(), progress),
-        Strategy::Dfs => drive(builder.spawn_dfs(), progress),
-        Strategy::Simulation if limits.symmetry => drive(
-            builder
-                .symmetry()
-                .spawn_simulation(limits.seed, UniformChooser),
-            progress,
-        ),
-        Strategy::Simulation => drive(
-            builder.spawn_simulation(limits.seed, UniformChooser),
-            progress,
-        ),
-    }
+    builder
+}
+
+/// Random walks (`walk`, not stateright's simulation). They keep the shortest path to each
+/// discovery over all walks, so every property must answer at every state: no first-found flags.
+fn simulate(
+    mut model: RaftModel,
+    limits: &RunLimits,
+    progress: &mut Progress,
+) -> (Counts, Discoveries) {
+    model.cfg.flags = Arc::new(Flags::new(false));
+    let options = walk::Options {
+        threads: limits.threads,
+        seed: limits.seed,
+        symmetry: limits
+            .symmetry
+            .then_some(RaftState::representative as fn(&RaftState) -> RaftState),
+        max_depth: limits.max_depth,
+        max_states: limits.max_states,
+        deadline: model.cfg.deadline,
+    };
+    let outcome = walk::run(&model, &options, |total, unique, depth| {
+        progress.tick(total, unique, depth)
+    });
+    let counts = Counts {
+        total: outcome.total,
+        unique: outcome.unique,
+        depth: outcome.max_depth,
+    };
+    (counts, outcome.discoveries)
 }
 
 /// Check `config` (its size and options; with `mutants`, possibly a mutant) under `bounds`.

@@ -262,10 +262,9 @@ pub fn run_check(args: &CheckArgs) -> i32 {
         (Ok(b), Ok(l)) => (b, l),
         (Err(e), _) | (_, Err(e)) => return usage_error(&e),
     };
-    // A random walk ends at its first state outside the boundary (stateright's simulation does
-    // not try another step), so a cap on messages in flight would end most walks on 5 servers
-    // before any election: walks need no cap to stay finite (every send comes from a bounded
-    // timeout, proposal or delivery), so simulation has none unless one is typed.
+    // Random walks stay finite without a cap on messages in flight (every send comes from a
+    // bounded timeout, proposal or delivery, and a walk ends where it loops), and a cap would
+    // only forbid interleavings: simulation has none unless one is typed.
     if limits.strategy == Strategy::Simulation && args.model.max_in_flight.is_none() {
         bounds.max_in_flight = None;
     }

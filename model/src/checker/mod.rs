@@ -195,7 +195,10 @@ pub(crate) fn minimise(
     depth: usize,
     budget: Duration,
 ) -> Option<stateright::Path<actors::RaftState, actors::Action>> {
-    let model = build_model(config, bounds);
+    let mut model = build_model(config, bounds);
+    // stateright's BFS reads its timeout only when a thread runs out of work (never, on one
+    // thread, before the end): the deadline in the boundary and the state budget bound it.
+    model.cfg.deadline = Some(Instant::now() + budget);
     let checker = model
         .checker()
         .threads(1)
@@ -203,8 +206,6 @@ pub(crate) fn minimise(
         // violation `depth` steps in sits at depth `depth + 1`, so the target is `depth + 2`.
         .target_max_depth(depth + 2)
         .timeout(budget)
-        // stateright's BFS reads the timeout only when a thread runs out of work (never, on one
-        // thread, before the end): the state budget is what really bounds this search.
         .target_state_count(MINIMISE_MAX_STATES)
         .finish_when(HasDiscoveries::AnyOf(
             [property.name()].into_iter().collect(),

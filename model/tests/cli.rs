@@ -77,6 +77,10 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
     );
     bad_usage(&["check", "--threads", "0"], "--threads must be at least 1");
     bad_usage(
+        &["check", "--max-memory", "0"],
+        "--max-memory must be at least 1",
+    );
+    bad_usage(
         &["check", "--snapshots", "300"],
         "invalid value '300' for '--snapshots <SNAPSHOTS>'",
     );
@@ -189,4 +193,24 @@ fn a_timeout_cuts_a_large_search_and_says_so() {
     assert!(!out.contains("exhaustive within the bounds"), "{out}");
     // It stops soon after the deadline (the queue drains), not when the space is exhausted.
     assert!(started.elapsed().as_secs() < 60, "{out}");
+}
+
+#[test]
+fn a_memory_cap_cuts_a_large_search_and_says_so() {
+    // The same large space as above: it passes 64 MiB within a second or two.
+    let o = model(&[
+        "check",
+        "--max-term",
+        "4",
+        "--proposals",
+        "4",
+        "--restarts",
+        "2",
+        "--max-memory",
+        "64",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("--max-memory 64 MiB reached"), "{out}");
+    assert!(!out.contains("exhaustive within the bounds"), "{out}");
 }

@@ -12,6 +12,7 @@ use raft_core::{
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -39,6 +40,8 @@ pub struct ModelCfg {
     /// `--timeout`: past this instant no state is within the boundary, so the search drains its
     /// queue and stops (stateright's BFS reads its own timeout only when a thread runs dry).
     pub deadline: Option<Instant>,
+    /// Set by the driver (the memory cap): no state is within the boundary any more.
+    pub halt: Arc<AtomicBool>,
 }
 
 /// A core message on the wire (a local type, so the checker can give it symmetry rewriting).
@@ -365,9 +368,9 @@ impl Actor for RaftActor {
 }
 
 /// Keeps the model finite: the restart, proposal, heartbeat and snapshot budgets, and the copies
-/// of each message in flight; and ends a run at its deadline.
+/// of each message in flight; and ends a run at its deadline or when the driver halts it.
 fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
-    if cfg.deadline.is_some_and(|d| Instant::now() >= d) {
+    if cfg.halt.load(Ordering::Relaxed) || cfg.deadline.is_some_and(|d| Instant::now() >= d) {
         return false;
     }
     let b = &cfg.bounds;
@@ -421,6 +424,7 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         bounds: bounds.clone(),
         flags: Arc::new(Flags::new(sticky)),
         deadline: None,
+        halt: Arc::default(),
     };
     let model = ActorModel::new(cfg, NoHistory)
         .actors(config.ids().map(|_| RaftActor {

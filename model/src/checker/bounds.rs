@@ -250,6 +250,8 @@ pub struct RunLimits {
     pub max_depth: Option<usize>,
     pub max_states: Option<usize>,
     pub timeout: Option<Duration>,
+    /// Cut the run when the process's resident memory passes this many bytes.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for RunLimits {
@@ -262,6 +264,7 @@ impl Default for RunLimits {
             max_depth: None,
             max_states: None,
             timeout: None,
+            max_memory: None,
         }
     }
 }

@@ -147,6 +147,10 @@ pub struct CheckArgs {
     /// to 30.
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// Stop when the checker's resident memory passes this many MiB (the run is then cut, not
+    /// exhaustive) [default: 80% of the memory available at start].
+    #[arg(long)]
+    pub max_memory: Option<u64>,
     /// Directory for counterexample traces.
     #[arg(long, default_value = "counterexamples")]
     pub out: PathBuf,
@@ -169,9 +173,16 @@ impl CheckArgs {
         if self.max_depth == Some(0)
             || self.max_states == Some(0)
             || timeout == Some(Duration::ZERO)
+            || self.max_memory == Some(0)
         {
-            return Err("--max-depth, --max-states and --timeout must be at least 1".into());
+            return Err(
+                "--max-depth, --max-states, --timeout and --max-memory must be at least 1".into(),
+            );
         }
+        let max_memory = match self.max_memory {
+            Some(mib) => Some(mib.saturating_mul(1 << 20)),
+            None => super::report::available_memory().map(|bytes| bytes / 5 * 4),
+        };
         Ok(RunLimits {
             strategy,
             threads: self.threads,
@@ -180,6 +191,7 @@ impl CheckArgs {
             max_depth: self.max_depth,
             max_states: self.max_states,
             timeout,
+            max_memory,
         })
     }
 }

@@ -17,6 +17,7 @@ use raft_core::{Config, Property, Situation};
 use report::{Counterexample, Progress, Summary};
 use stateright::{Checker, CheckerBuilder, HasDiscoveries, Model, Representative};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,30 @@ struct Counts {
     total: usize,
     unique: usize,
     depth: usize,
+    /// The memory cap halted the run.
+    halted: bool,
+}
+
+/// Halts a run whose resident memory passes `RunLimits::max_memory` (read at every progress
+/// tick): the model's boundary then admits no state, so the search drains and stops.
+struct MemoryGuard {
+    cap: Option<u64>,
+    halt: Arc<AtomicBool>,
+}
+
+impl MemoryGuard {
+    fn check(&self) {
+        if self
+            .cap
+            .is_some_and(|cap| report::resident_memory().is_some_and(|m| m > cap))
+        {
+            self.halt.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn halted(&self) -> bool {
+        self.halt.load(Ordering::Relaxed)
+    }
 }
 
 type Discoveries = Vec<(
@@ -32,14 +57,19 @@ type Discoveries = Vec<(
     stateright::Path<actors::RaftState, actors::Action>,
 )>;
 
-/// Run `checker` to the end, printing progress; its counts and discoveries.
-fn drive(checker: impl Checker<RaftModel>, progress: &mut Progress) -> (Counts, Discoveries) {
+/// Run `checker` to the end, printing progress and minding memory; its counts and discoveries.
+fn drive(
+    checker: impl Checker<RaftModel>,
+    progress: &mut Progress,
+    guard: &MemoryGuard,
+) -> (Counts, Discoveries) {
     while !checker.is_done() {
         progress.tick(
             checker.state_count(),
             checker.unique_state_count(),
             checker.max_depth(),
         );
+        guard.check();
         std::thread::sleep(Duration::from_millis(50));
     }
     let checker = checker.join();
@@ -47,6 +77,7 @@ fn drive(checker: impl Checker<RaftModel>, progress: &mut Progress) -> (Counts, 
         total: checker.state_count(),
         unique: checker.unique_state_count(),
         depth: checker.max_depth(),
+        halted: guard.halted(),
     };
     (counts, checker.discoveries().into_iter().collect())
 }
@@ -60,13 +91,19 @@ fn explore(
     if let Some(t) = limits.timeout {
         model.cfg.deadline = Some(progress.start() + t);
     }
+    let guard = MemoryGuard {
+        cap: limits.max_memory,
+        halt: Arc::clone(&model.cfg.halt),
+    };
     match limits.strategy {
-        Strategy::Bfs => drive(builder(model, limits).spawn_bfs(), progress),
-        Strategy::Dfs if limits.symmetry => {
-            drive(builder(model, limits).symmetry().spawn_dfs(), progress)
-        }
-        Strategy::Dfs => drive(builder(model, limits).spawn_dfs(), progress),
-        Strategy::Simulation => simulate(model, limits, progress),
+        Strategy::Bfs => drive(builder(model, limits).spawn_bfs(), progress, &guard),
+        Strategy::Dfs if limits.symmetry => drive(
+            builder(model, limits).symmetry().spawn_dfs(),
+            progress,
+            &guard,
+        ),
+        Strategy::Dfs => drive(builder(model, limits).spawn_dfs(), progress, &guard),
+        Strategy::Simulation => simulate(model, limits, progress, &guard),
     }
 }
 
@@ -94,6 +131,7 @@ fn simulate(
     mut model: RaftModel,
     limits: &RunLimits,
     progress: &mut Progress,
+    guard: &MemoryGuard,
 ) -> (Counts, Discoveries) {
     model.cfg.flags = Arc::new(Flags::new(false));
     let options = walk::Options {
@@ -107,12 +145,14 @@ fn simulate(
         deadline: model.cfg.deadline,
     };
     let outcome = walk::run(&model, &options, |total, unique, depth| {
-        progress.tick(total, unique, depth)
+        progress.tick(total, unique, depth);
+        guard.check();
     });
     let counts = Counts {
         total: outcome.total,
         unique: outcome.unique,
         depth: outcome.max_depth,
+        halted: guard.halted(),
     };
     (counts, outcome.discoveries)
 }
@@ -162,6 +202,10 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
 
 /// Why the run is not exhaustive, if it is not.
 fn cut_reason(limits: &RunLimits, counts: &Counts, elapsed: Duration) -> Option<String> {
+    if counts.halted {
+        let cap = limits.max_memory.unwrap_or_default() >> 20;
+        return Some(format!("--max-memory {cap} MiB reached"));
+    }
     if limits.strategy == Strategy::Simulation {
         return Some("simulation explores random walks, never the whole space".into());
     }

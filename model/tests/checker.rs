@@ -1,9 +1,10 @@
 //! The checker on small configurations: an exhaustive run where every property holds and every
-//! situation is reached (its state count pinned), and a broken node whose violation is found,
-//! written as a trace and reproduced by `replay`.
+//! situation is reached (its state count pinned), and a broken node whose violation is found
+//! (breadth-first and by random walks), written as a trace and reproduced by `replay`.
 
-use model::checker::bounds::{Bounds, NetworkKind, RunLimits};
+use model::checker::bounds::{Bounds, NetworkKind, RunLimits, Strategy};
 use model::checker::check;
+use model::checker::report::Summary;
 use raft_core::{Config, Mutant, Property, Trace};
 use std::process::Command;
 
@@ -124,8 +125,9 @@ fn small_configuration_is_exhaustive_and_holds() {
 
 const PINNED_UNIQUE: usize = 2311;
 
-#[test]
-fn broken_node_is_caught_written_and_replayed() {
+/// A broken node (a quorum of half the servers) checked with `limits`: the violation is found,
+/// its trace written and `replay` reproduces it. The summary, for the strategy's own checks.
+fn broken_node_is_caught_written_and_replayed_with(limits: &RunLimits, dir: &str) -> Summary {
     let mut config = Config::new(3);
     config.mutant = Some(Mutant::QuorumHalfInclusive);
     let bounds = Bounds {
@@ -136,17 +138,12 @@ fn broken_node_is_caught_written_and_replayed() {
         restarts: 0,
         ..Bounds::default()
     };
-    let limits = RunLimits {
-        threads: 1,
-        ..RunLimits::default()
-    };
-    let out = scratch("broken");
-    let s = check(&config, &bounds, &limits, &out);
-    assert!(s.violated());
+    let s = check(&config, &bounds, limits, &scratch(dir));
+    assert!(s.violated(), "{s}");
     assert_eq!(s.exit_code(), 1);
     let c = s.counterexample.as_ref().expect("a counterexample");
     assert_eq!(c.property, Property::ElectionSafety);
-    assert!(c.shortest && c.reproduced, "error: {:?}", c.error);
+    assert!(c.reproduced, "error: {:?}", c.error);
     let file = c.file.clone().expect("a trace file");
     let trace = Trace::from_json(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(trace.origin, "model");
@@ -167,4 +164,30 @@ fn broken_node_is_caught_written_and_replayed() {
         stdout.contains("verdict: VIOLATED ElectionSafety"),
         "{stdout}"
     );
+    s
+}
+
+#[test]
+fn broken_node_is_caught_written_and_replayed() {
+    let limits = RunLimits {
+        threads: 1,
+        ..RunLimits::default()
+    };
+    let s = broken_node_is_caught_written_and_replayed_with(&limits, "broken");
+    assert!(s.counterexample.is_some_and(|c| c.shortest));
+}
+
+/// The same through `check --strategy simulation` (our random walks, `checker::walk`).
+#[test]
+fn broken_node_is_caught_by_random_walks_written_and_replayed() {
+    let limits = RunLimits {
+        strategy: Strategy::Simulation,
+        threads: 1,
+        seed: 3,
+        symmetry: true,
+        max_states: Some(200_000),
+        ..RunLimits::default()
+    };
+    let s = broken_node_is_caught_written_and_replayed_with(&limits, "broken-walks");
+    assert!(!s.exhaustive());
 }

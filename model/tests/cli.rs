@@ -172,21 +172,21 @@ fn check_passes_sim_arguments_through() {
     );
 }
 
+/// Four terms, four proposals and two restarts: far more than a second or 64 MiB to exhaust.
+const LARGE_SPACE: [&str; 7] = [
+    "check",
+    "--max-term",
+    "4",
+    "--proposals",
+    "4",
+    "--restarts",
+    "2",
+];
+
 #[test]
 fn a_timeout_cuts_a_large_search_and_says_so() {
-    // Four terms, four proposals and two restarts take far longer than a second to exhaust.
     let started = std::time::Instant::now();
-    let o = model(&[
-        "check",
-        "--max-term",
-        "4",
-        "--proposals",
-        "4",
-        "--restarts",
-        "2",
-        "--timeout",
-        "1",
-    ]);
+    let o = model(&[&LARGE_SPACE[..], &["--timeout", "1"]].concat());
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("--timeout 1s reached"), "{out}");
@@ -197,18 +197,7 @@ fn a_timeout_cuts_a_large_search_and_says_so() {
 
 #[test]
 fn a_memory_cap_cuts_a_large_search_and_says_so() {
-    // The same large space as above: it passes 64 MiB within a second or two.
-    let o = model(&[
-        "check",
-        "--max-term",
-        "4",
-        "--proposals",
-        "4",
-        "--restarts",
-        "2",
-        "--max-memory",
-        "64",
-    ]);
+    let o = model(&[&LARGE_SPACE[..], &["--max-memory", "64"]].concat());
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("--max-memory 64 MiB reached"), "{out}");

@@ -1,10 +1,7 @@
 //! `check --strategy simulation` (our random walks, `checker::walk`): a 5-server run completes
 //! (stateright's simulation panicked on it) and reaches an election and a commit; one thread and
-//! one seed repeat the same run; a broken node's violation is found, written and replayed.
+//! one seed repeat the same run. (A broken node caught by the walks: `tests/checker.rs`.)
 
-use model::checker::bounds::{Bounds, RunLimits, Strategy};
-use model::checker::check;
-use raft_core::{Config, Mutant, Property, Trace};
 use std::process::{Command, Output};
 
 fn model(args: &[&str]) -> Output {
@@ -88,53 +85,4 @@ fn one_thread_and_a_seed_repeat_the_run() {
             .collect::<Vec<_>>()
     };
     assert_eq!(situations(&first.1), situations(&again.1));
-}
-
-/// A broken node (a quorum of half the servers): the walks find the violation, its trace is
-/// written and `replay` reproduces it.
-#[test]
-fn broken_node_is_caught_by_the_walks_written_and_replayed() {
-    let mut config = Config::new(3);
-    config.mutant = Some(Mutant::QuorumHalfInclusive);
-    let bounds = Bounds {
-        max_term: 2,
-        proposals: 0,
-        heartbeats: 0,
-        crashes: 0,
-        restarts: 0,
-        ..Bounds::default()
-    };
-    let limits = RunLimits {
-        strategy: Strategy::Simulation,
-        threads: 1,
-        seed: 3,
-        symmetry: true,
-        max_states: Some(200_000),
-        ..RunLimits::default()
-    };
-    let out = scratch("broken");
-    let s = check(&config, &bounds, &limits, &out);
-    assert!(s.violated(), "{s}");
-    assert_eq!(s.exit_code(), 1);
-    assert!(!s.exhaustive());
-    let c = s.counterexample.as_ref().expect("a counterexample");
-    assert_eq!(c.property, Property::ElectionSafety);
-    assert!(c.reproduced, "error: {:?}", c.error);
-    let file = c.file.clone().expect("a trace file");
-    let trace = Trace::from_json(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(trace.origin, "model");
-    assert_eq!(trace.expect, Some(Property::ElectionSafety));
-    assert_eq!(trace.config.mutant, Some(Mutant::QuorumHalfInclusive));
-
-    let o = model(&["replay", file.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("expected ElectionSafety: reproduced"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("verdict: VIOLATED ElectionSafety"),
-        "{stdout}"
-    );
 }

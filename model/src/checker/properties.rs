@@ -9,7 +9,7 @@ use raft_core::{NodeView, Property, Situation, MAX_SERVERS};
 use stateright::Expectation;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Every situation the checker watches for.
@@ -104,23 +104,8 @@ impl Hash for ServersKey {
     }
 }
 
-/// Hashes a `ServersKey` to its folded word, nothing more.
-#[derive(Default)]
-struct FoldedHasher(u64);
-
-impl Hasher for FoldedHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u64(&mut self, word: u64) {
-        self.0 = word;
-    }
-}
+/// A `ServersKey` hashes to its folded word, nothing more.
+impl nohash_hasher::IsEnabled for ServersKey {}
 
 impl ServersKey {
     fn of(state: &RaftState) -> ServersKey {
@@ -155,7 +140,7 @@ impl ServersKey {
 #[derive(Default)]
 struct VerdictCache {
     last: Option<(ServersKey, Verdicts)>,
-    seen: HashMap<ServersKey, Verdicts, BuildHasherDefault<FoldedHasher>>,
+    seen: HashMap<ServersKey, Verdicts, nohash_hasher::BuildNoHashHasher<ServersKey>>,
 }
 
 /// The most verdicts a thread keeps (about 60 bytes each).

@@ -3,8 +3,7 @@
 //! returned `None` for a chosen action, and ends a walk at its first successor outside the boundary.
 
 use stateright::{Expectation, Model, Path, Property};
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -124,24 +123,7 @@ where
 const SHARDS: usize = 64;
 
 /// Fingerprints are hashes already: the sets use them as they are.
-#[derive(Default)]
-struct Identity(u64);
-
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, word: u64) {
-        self.0 = word;
-    }
-}
-
-type Fingerprints = HashSet<u64, BuildHasherDefault<Identity>>;
+type Fingerprints = nohash_hasher::IntSet<u64>;
 
 /// A fixed-key hash of `value`: the same in every thread and every run.
 fn fingerprint<T: Hash>(value: &T) -> u64 {

@@ -2,6 +2,7 @@
 //! 0.31's `SimulationChecker`, which panics rebuilding a discovery's path once `next_state` has
 //! returned `None` for a chosen action, and ends a walk at its first successor outside the boundary.
 
+use crate::sim::rng::Rng;
 use stateright::{Expectation, Model, Path, Property};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -131,26 +132,10 @@ fn fingerprint<T: Hash>(value: &T) -> u64 {
         .hash_one(value)
 }
 
-/// splitmix64: a small generator, enough to choose steps.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, thread: usize) -> Rng {
-        Rng(seed ^ (thread as u64).wrapping_mul(0xd1b5_4a32_d192_ed03))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), up to a bias of n / 2^64.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
+/// A uniform index into a non-empty collection of `len` items.
+fn index_below(rng: &mut Rng, len: usize) -> usize {
+    // `below` is under `len`, which is a `usize`.
+    rng.below(len as u64) as usize
 }
 
 /// What the threads share.
@@ -199,7 +184,8 @@ where
 {
     /// Thread `t`: walks until told to stop.
     fn work(&self, t: usize) {
-        let mut rng = Rng::new(self.options.seed, t);
+        // The simulator's generator, one stream per thread.
+        let mut rng = Rng::new(self.options.seed ^ (t as u64).wrapping_mul(0xd1b5_4a32_d192_ed03));
         let inits: Vec<M::State> = self
             .model
             .init_states()
@@ -216,7 +202,7 @@ where
             pending: Vec::new(),
         };
         while !self.stop.load(Ordering::Relaxed) {
-            let init = &inits[rng.below(inits.len())];
+            let init = &inits[index_below(&mut rng, inits.len())];
             self.walk(init, &mut rng, &mut scratch);
         }
     }
@@ -351,7 +337,7 @@ where
         self.model.actions(state, candidates);
         let mut cut = false;
         while !candidates.is_empty() {
-            let action = candidates.swap_remove(rng.below(candidates.len()));
+            let action = candidates.swap_remove(index_below(rng, candidates.len()));
             if let Some(next) = self.model.next_state(state, action.clone()) {
                 if self.model.within_boundary(&next) {
                     return Step::Next(action, next);

@@ -14,7 +14,6 @@ use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The checked model: servers only; the ghost lives in each actor, so no model-wide history.
 pub type RaftModel = ActorModel<RaftActor, ModelCfg, NoHistory>;
@@ -37,10 +36,8 @@ pub struct ModelCfg {
     pub config: Config,
     pub bounds: Bounds,
     pub flags: Arc<Flags>,
-    /// `--timeout`: past this instant no state is within the boundary, so the search drains its
-    /// queue and stops (stateright's BFS reads its own timeout only when a thread runs dry).
-    pub deadline: Option<Instant>,
-    /// Set by the driver (the memory cap): no state is within the boundary any more.
+    /// Set by the driver (`--timeout`, `--max-memory`): no state is within the boundary any
+    /// more, so the search drains its queue and stops.
     pub halt: Arc<AtomicBool>,
 }
 
@@ -368,9 +365,9 @@ impl Actor for RaftActor {
 }
 
 /// Keeps the model finite: the restart, proposal, heartbeat and snapshot budgets, and the copies
-/// of each message in flight; and ends a run at its deadline or when the driver halts it.
+/// of each message in flight; and ends a run when the driver halts it.
 fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
-    if cfg.halt.load(Ordering::Relaxed) || cfg.deadline.is_some_and(|d| Instant::now() >= d) {
+    if cfg.halt.load(Ordering::Relaxed) {
         return false;
     }
     let b = &cfg.bounds;
@@ -423,7 +420,6 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         config: config.clone(),
         bounds: bounds.clone(),
         flags: Arc::new(Flags::new(sticky)),
-        deadline: None,
         halt: Arc::default(),
     };
     let model = ActorModel::new(cfg, NoHistory)

@@ -16,6 +16,7 @@ use properties::{goals, property_named, situation_name, Flags, SITUATIONS};
 use raft_core::{Config, Property, Situation};
 use report::{Counterexample, Progress, Summary};
 use stateright::{Checker, CheckerBuilder, HasDiscoveries, Model, Representative};
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,28 +28,50 @@ struct Counts {
     unique: usize,
     depth: usize,
     /// The memory cap halted the run.
-    halted: bool,
+    out_of_memory: bool,
 }
 
-/// Halts a run whose resident memory passes `RunLimits::max_memory` (read at every progress
-/// tick): the model's boundary then admits no state, so the search drains and stops.
-struct MemoryGuard {
-    cap: Option<u64>,
+/// Ends a run from outside the search, looked at every progress tick: at its deadline, or when
+/// the process's resident memory passes its cap, it sets the model's `halt`; no state is then
+/// within the boundary, so the search drains and stops. (stateright's BFS reads its own timeout
+/// only when a thread runs out of work.)
+struct Stopper {
+    deadline: Option<Instant>,
+    max_memory: Option<u64>,
     halt: Arc<AtomicBool>,
+    out_of_memory: Cell<bool>,
 }
 
-impl MemoryGuard {
+impl Stopper {
+    fn new(model: &RaftModel, deadline: Option<Instant>, max_memory: Option<u64>) -> Stopper {
+        Stopper {
+            deadline,
+            max_memory,
+            halt: Arc::clone(&model.cfg.halt),
+            out_of_memory: Cell::new(false),
+        }
+    }
+
     fn check(&self) {
-        if self
-            .cap
-            .is_some_and(|cap| report::resident_memory().is_some_and(|m| m > cap))
-        {
+        let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+        let full = self
+            .max_memory
+            .is_some_and(|cap| report::resident_memory().is_some_and(|m| m > cap));
+        if full {
+            self.out_of_memory.set(true);
+        }
+        if late || full {
             self.halt.store(true, Ordering::Relaxed);
         }
     }
 
-    fn halted(&self) -> bool {
-        self.halt.load(Ordering::Relaxed)
+    /// Wait for `checker`, stopping it when due.
+    fn watch(&self, checker: &impl Checker<RaftModel>, mut tick: impl FnMut()) {
+        while !checker.is_done() {
+            tick();
+            self.check();
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -57,53 +80,43 @@ type Discoveries = Vec<(
     stateright::Path<actors::RaftState, actors::Action>,
 )>;
 
-/// Run `checker` to the end, printing progress and minding memory; its counts and discoveries.
+/// Run `checker` to the end, printing progress, stopping it when due; its counts and
+/// discoveries.
 fn drive(
     checker: impl Checker<RaftModel>,
     progress: &mut Progress,
-    guard: &MemoryGuard,
+    stopper: &Stopper,
 ) -> (Counts, Discoveries) {
-    while !checker.is_done() {
+    stopper.watch(&checker, || {
         progress.tick(
             checker.state_count(),
             checker.unique_state_count(),
             checker.max_depth(),
-        );
-        guard.check();
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        )
+    });
     let checker = checker.join();
     let counts = Counts {
         total: checker.state_count(),
         unique: checker.unique_state_count(),
         depth: checker.max_depth(),
-        halted: guard.halted(),
+        out_of_memory: stopper.out_of_memory.get(),
     };
     (counts, checker.discoveries().into_iter().collect())
 }
 
 /// Explore `model` with `limits`.
-fn explore(
-    mut model: RaftModel,
-    limits: &RunLimits,
-    progress: &mut Progress,
-) -> (Counts, Discoveries) {
-    if let Some(t) = limits.timeout {
-        model.cfg.deadline = Some(progress.start() + t);
-    }
-    let guard = MemoryGuard {
-        cap: limits.max_memory,
-        halt: Arc::clone(&model.cfg.halt),
-    };
+fn explore(model: RaftModel, limits: &RunLimits, progress: &mut Progress) -> (Counts, Discoveries) {
+    let deadline = limits.timeout.map(|t| progress.start() + t);
+    let stopper = Stopper::new(&model, deadline, limits.max_memory);
     match limits.strategy {
-        Strategy::Bfs => drive(builder(model, limits).spawn_bfs(), progress, &guard),
+        Strategy::Bfs => drive(builder(model, limits).spawn_bfs(), progress, &stopper),
         Strategy::Dfs if limits.symmetry => drive(
             builder(model, limits).symmetry().spawn_dfs(),
             progress,
-            &guard,
+            &stopper,
         ),
-        Strategy::Dfs => drive(builder(model, limits).spawn_dfs(), progress, &guard),
-        Strategy::Simulation => simulate(model, limits, progress, &guard),
+        Strategy::Dfs => drive(builder(model, limits).spawn_dfs(), progress, &stopper),
+        Strategy::Simulation => simulate(model, limits, progress, &stopper),
     }
 }
 
@@ -131,7 +144,7 @@ fn simulate(
     mut model: RaftModel,
     limits: &RunLimits,
     progress: &mut Progress,
-    guard: &MemoryGuard,
+    stopper: &Stopper,
 ) -> (Counts, Discoveries) {
     model.cfg.flags = Arc::new(Flags::new(false));
     let options = walk::Options {
@@ -142,17 +155,17 @@ fn simulate(
             .then_some(RaftState::representative as fn(&RaftState) -> RaftState),
         max_depth: limits.max_depth,
         max_states: limits.max_states,
-        deadline: model.cfg.deadline,
+        deadline: stopper.deadline,
     };
     let outcome = walk::run(&model, &options, |total, unique, depth| {
         progress.tick(total, unique, depth);
-        guard.check();
+        stopper.check();
     });
     let counts = Counts {
         total: outcome.total,
         unique: outcome.unique,
         depth: outcome.max_depth,
-        halted: guard.halted(),
+        out_of_memory: stopper.out_of_memory.get(),
     };
     (counts, outcome.discoveries)
 }
@@ -202,7 +215,7 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
 
 /// Why the run is not exhaustive, if it is not.
 fn cut_reason(limits: &RunLimits, counts: &Counts, elapsed: Duration) -> Option<String> {
-    if counts.halted {
+    if counts.out_of_memory {
         let cap = limits.max_memory.unwrap_or_default() >> 20;
         return Some(format!("--max-memory {cap} MiB reached"));
     }
@@ -239,10 +252,8 @@ pub(crate) fn minimise(
     depth: usize,
     budget: Duration,
 ) -> Option<stateright::Path<actors::RaftState, actors::Action>> {
-    let mut model = build_model(config, bounds);
-    // stateright's BFS reads its timeout only when a thread runs out of work (never, on one
-    // thread, before the end): the deadline in the boundary and the state budget bound it.
-    model.cfg.deadline = Some(Instant::now() + budget);
+    let model = build_model(config, bounds);
+    let stopper = Stopper::new(&model, Some(Instant::now() + budget), None);
     let checker = model
         .checker()
         .threads(1)
@@ -254,7 +265,7 @@ pub(crate) fn minimise(
         .finish_when(HasDiscoveries::AnyOf(
             [property.name()].into_iter().collect(),
         ))
-        .spawn_bfs()
-        .join();
-    checker.discovery(property.name())
+        .spawn_bfs();
+    stopper.watch(&checker, || {});
+    checker.join().discovery(property.name())
 }

@@ -58,18 +58,20 @@ pub fn resident_memory() -> Option<u64> {
     status_bytes("VmRSS:")
 }
 
-/// A `/proc/self/status` field given in kB, in bytes.
-fn status_bytes(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// The memory the system could give the checker now (MemAvailable), in bytes, if it reports it.
 pub fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    kib_field("/proc/meminfo", "MemAvailable:")
+}
+
+/// A `/proc/self/status` field, in bytes.
+fn status_bytes(field: &str) -> Option<u64> {
+    kib_field("/proc/self/status", field)
+}
+
+/// The field `field` of the `/proc` file `path`, given there in kB, in bytes.
+fn kib_field(path: &str, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }

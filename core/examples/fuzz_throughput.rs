@@ -1,8 +1,10 @@
 //! The fuzz targets' per-exec work without libFuzzer, for comparable CPU measurements: decode a
-//! fixed set of pseudo-random inputs exactly as libFuzzer does, run each through
-//! `Scenario::check_in` (one cluster, reset per input) and tally its reach, as `raft_fuzz::check` does per exec.
+//! fixed set of inputs exactly as libFuzzer does, run each through `Scenario::check_in` (one
+//! cluster, reset per input) and tally its reach, as `raft_fuzz::check` does per exec.
 //! `cargo run --release -p raft-core --features arbitrary --example fuzz_throughput -- \
-//!   [election|replication] [ROUNDS] [SERVERS]` (defaults: election, 20, 3; 10,000 inputs a round).
+//!   [election|replication] [ROUNDS] [SERVERS | CORPUS_DIR]` (defaults: election, 20, 3).
+//! The inputs are 10,000 pseudo-random ones on SERVERS servers, or every file of CORPUS_DIR (a
+//! directory libFuzzer filled: the inputs it keeps do more work than random bytes).
 
 use raft_core::fuzzing::{Reach, Scenario, Target, MAX_OPS};
 use raft_core::Config;
@@ -26,10 +28,9 @@ const INPUTS: usize = 10_000;
 fn arg<T: std::str::FromStr>(k: usize, default: T, what: &str) -> T {
     match std::env::args().nth(k) {
         None => default,
-        Some(s) => s.parse().unwrap_or_else(|_| {
-            eprintln!("error: expected {what}, got {s:?}");
-            std::process::exit(2)
-        }),
+        Some(s) => s
+            .parse()
+            .unwrap_or_else(|_| fail(&format!("expected {what}, got {s:?}"))),
     }
 }
 
@@ -37,34 +38,29 @@ fn main() {
     let target = match std::env::args().nth(1).as_deref() {
         None | Some("election") => Target::Election,
         Some("replication") => Target::Replication,
-        Some(other) => {
-            eprintln!("error: expected election or replication, got {other:?}");
-            std::process::exit(2)
-        }
+        Some(other) => fail(&format!("expected election or replication, got {other:?}")),
     };
     let rounds: usize = arg(2, 20, "a number of rounds");
-    let servers: u8 = arg(3, 3, "a cluster size of 3, 4 or 5");
-    if !(3..=5).contains(&servers) {
-        eprintln!("error: expected a cluster size of 3, 4 or 5, got {servers}");
-        std::process::exit(2)
+    let source = std::env::args().nth(3).unwrap_or_else(|| "3".into());
+    let inputs = match source.parse::<u8>() {
+        Ok(servers) if (3..=5).contains(&servers) => random_inputs(servers),
+        Ok(_) => fail(&format!(
+            "expected a cluster size of 3, 4 or 5, got {source}"
+        )),
+        Err(_) => read_corpus(&source),
+    };
+    if inputs.is_empty() {
+        fail(&format!("{source}: no inputs"));
     }
-    // Inputs of 1 to 100 operations (two bytes each: `-max_len=201`), first byte = the size.
-    let mut rng = SplitMix64(0x5EED);
-    let inputs: Vec<Vec<u8>> = (0..INPUTS)
-        .map(|_| {
-            let ops = 1 + (rng.next() % MAX_OPS as u64) as usize;
-            let mut bytes = vec![servers - 3];
-            bytes.extend((0..2 * ops).map(|_| rng.next() as u8));
-            bytes
-        })
-        .collect();
     let config = Config::new(3);
     let mut reach = Reach::default();
     let (mut cluster, mut findings) = (None, 0);
     let started = Instant::now();
     for _ in 0..rounds {
         for bytes in &inputs {
-            let scenario = Scenario::from_bytes(target, bytes).expect("any bytes decode");
+            let Ok(scenario) = Scenario::from_bytes(target, bytes) else {
+                fail("an input did not decode (any bytes should)");
+            };
             match scenario.check_in(&config, &mut cluster) {
                 Ok(cluster) => reach.record(cluster),
                 Err(_) => findings += 1,
@@ -72,16 +68,66 @@ fn main() {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let execs = rounds * INPUTS;
+    let execs = rounds * inputs.len();
+    let ops = rounds * inputs.iter().map(|b| operations(target, b)).sum::<usize>();
     println!(
-        "{}: {:.0} execs/s ({execs} inputs of 1-{MAX_OPS} operations on {servers} servers, \
-         {elapsed:.2} s wall)",
+        "{}: {:.0} execs/s, {:.0} ns per operation ({execs} inputs from {}, {:.1} operations \
+         each on average, {elapsed:.2} s wall)",
         target.name(),
         execs as f64 / elapsed,
+        elapsed * 1e9 / ops.max(1) as f64,
+        describe(&source),
+        ops as f64 / execs as f64,
     );
     print!("{reach}");
     if findings > 0 {
         eprintln!("error: {findings} inputs violated an invariant on the correct protocol");
         std::process::exit(1)
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2)
+}
+
+/// 10,000 inputs of 1 to 100 operations (two bytes each: `-max_len=201`), first byte = the size.
+fn random_inputs(servers: u8) -> Vec<Vec<u8>> {
+    let mut rng = SplitMix64(0x5EED);
+    (0..INPUTS)
+        .map(|_| {
+            let ops = 1 + (rng.next() % MAX_OPS as u64) as usize;
+            let mut bytes = vec![servers - 3];
+            bytes.extend((0..2 * ops).map(|_| rng.next() as u8));
+            bytes
+        })
+        .collect()
+}
+
+/// Every file of `dir`, as libFuzzer would hand it over.
+fn read_corpus(dir: &str) -> Vec<Vec<u8>> {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| fail(&format!("{dir}: {e}")));
+    let mut inputs = Vec::new();
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| fail(&format!("{dir}: {e}")))
+            .path();
+        if path.is_file() {
+            inputs.push(
+                std::fs::read(&path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display()))),
+            );
+        }
+    }
+    inputs
+}
+
+fn operations(target: Target, bytes: &[u8]) -> usize {
+    Scenario::from_bytes(target, bytes).map_or(0, |s| s.ops.len())
+}
+
+fn describe(source: &str) -> String {
+    match source.parse::<u8>() {
+        Ok(servers) => format!("a fixed generator on {servers} servers"),
+        Err(_) => source.to_string(),
     }
 }

@@ -2,12 +2,14 @@
 //! fixed set of inputs exactly as libFuzzer does, run each through `Scenario::check_in` (one
 //! cluster, reset per input) and tally its reach, as `raft_fuzz::check` does per exec.
 //! `cargo run --release -p raft-core --features arbitrary --example fuzz_throughput -- \
-//!   [election|replication] [ROUNDS] [SERVERS | CORPUS_DIR]` (defaults: election, 20, 3).
-//! The inputs are 10,000 pseudo-random ones on SERVERS servers, or every file of CORPUS_DIR (a
-//! directory libFuzzer filled: the inputs it keeps do more work than random bytes).
+//!   [election|replication] [ROUNDS] [SERVERS | CORPUS_DIR] [unchecked]` (defaults: election,
+//! 20, 3). The inputs are 10,000 pseudo-random ones on SERVERS servers, or every file of
+//! CORPUS_DIR (a directory libFuzzer filled: the inputs it keeps do more work than random bytes).
+//! `unchecked` only steps the cluster (`Cluster::apply_unchecked`, no invariant, no tally): what
+//! the operations cost before any check.
 
 use raft_core::fuzzing::{Reach, Scenario, Target, MAX_OPS};
-use raft_core::Config;
+use raft_core::{Cluster, Config, Op, Outcome};
 use std::time::Instant;
 
 /// SplitMix64: a small deterministic generator (no `rand` dependency).
@@ -52,6 +54,11 @@ fn main() {
     if inputs.is_empty() {
         fail(&format!("{source}: no inputs"));
     }
+    let checked = match std::env::args().nth(4).as_deref() {
+        None => true,
+        Some("unchecked") => false,
+        Some(other) => fail(&format!("expected `unchecked` or nothing, got {other:?}")),
+    };
     let config = Config::new(3);
     let mut reach = Reach::default();
     let (mut cluster, mut findings) = (None, 0);
@@ -61,6 +68,10 @@ fn main() {
             let Ok(scenario) = Scenario::from_bytes(target, bytes) else {
                 fail("an input did not decode (any bytes should)");
             };
+            if !checked {
+                step_only(&scenario, &config, &mut cluster);
+                continue;
+            }
             match scenario.check_in(&config, &mut cluster) {
                 Ok(cluster) => reach.record(cluster),
                 Err(_) => findings += 1,
@@ -79,10 +90,36 @@ fn main() {
         describe(&source),
         ops as f64 / execs as f64,
     );
-    print!("{reach}");
+    if checked {
+        print!("{reach}");
+    }
     if findings > 0 {
         eprintln!("error: {findings} inputs violated an invariant on the correct protocol");
         std::process::exit(1)
+    }
+}
+
+/// The input's operations on a reset cluster, as `Scenario::check_in` resolves them, unchecked.
+fn step_only(scenario: &Scenario, base: &Config, slot: &mut Option<Cluster>) {
+    let config = Config {
+        cluster_size: scenario.cluster_size,
+        ..base.clone()
+    };
+    let built = match slot {
+        Some(cluster) => cluster.reset(config),
+        None => Cluster::new(config).map(|c| *slot = Some(c)),
+    };
+    let (Ok(()), Some(cluster)) = (built, slot.as_mut()) else {
+        fail("the generated cluster size is invalid");
+    };
+    let mut command = 1;
+    for fuzz_op in &scenario.ops {
+        if let Some(op) = fuzz_op.resolve(cluster, command) {
+            let outcome = cluster.apply_unchecked(&op);
+            if outcome != Outcome::Skipped && matches!(op, Op::Propose { .. }) {
+                command += 1;
+            }
+        }
     }
 }
 

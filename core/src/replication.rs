@@ -3,8 +3,8 @@
 //! ConflictTerm/ConflictIndex, and the commit rule of Figure 8 (`advance_leader_commit`).
 
 use crate::message::Message;
-use crate::node::{Event, Node, Output, Role, Timer};
-use crate::types::{Entry, Index, NodeId, Term, MAX_SERVERS};
+use crate::node::{Event, Node, Output, Progress, Role, Timer};
+use crate::types::{Entry, Index, NodeId, Term};
 
 impl Node {
     /// Leaders: "repeat during idle periods to prevent election timeouts".
@@ -241,28 +241,30 @@ impl Node {
 
     /// Leaders: "If there exists an N such that N > commitIndex, a majority of matchIndex[i] >= N,
     /// and log[N].term == currentTerm: set commitIndex = N" (Figure 8: never count replicas of
-    /// an entry from an earlier term). The largest N held by a majority is the quorum's match
-    /// index (sort the match indices, the leader's own being its last index); terms never
-    /// decrease along a log, so if that entry is not from the current term, no smaller N is.
-    /// O(servers) per step instead of a scan of the uncommitted log.
+    /// an entry from an earlier term). The largest N held by a majority is one of the match
+    /// indices (the leader's own being its last index); terms never decrease along a log, so if
+    /// that entry is not from the current term, no smaller N is. O(servers^2) per step instead
+    /// of a scan of the uncommitted log.
     pub(crate) fn advance_leader_commit(&mut self, out: &mut Output) {
         let Role::Leader { progress } = &self.role else {
             return;
         };
-        let mut matched = [0; MAX_SERVERS as usize];
-        let matched = &mut matched[..progress.len()];
-        for (i, (m, p)) in matched.iter_mut().zip(progress).enumerate() {
-            *m = if i == self.id as usize {
-                self.log.last_index()
-            } else {
-                p.match_index
-            };
-        }
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        // matched[k] is held by at least k + 1 servers; the first such quorum is the largest N.
-        let Some(n) = (0..matched.len())
-            .find(|&k| self.config.is_quorum(k + 1))
-            .map(|k| matched[k])
+        let (me, last) = (self.id as usize, self.log.last_index());
+        let held = |(i, p): (usize, &Progress)| if i == me { last } else { p.match_index };
+        let majority_holds = |n: Index| {
+            let count = progress
+                .iter()
+                .enumerate()
+                .filter(|&s| held(s) >= n)
+                .count();
+            self.config.is_quorum(count)
+        };
+        let Some(n) = progress
+            .iter()
+            .enumerate()
+            .map(held)
+            .filter(|&n| majority_holds(n))
+            .max()
         else {
             return;
         };
@@ -634,5 +636,59 @@ mod tests {
         assert_eq!(append_to(&out, 1), (4, 1, 1));
         let out = receive(&mut node, 1, append_ok(2, 5));
         assert!(out.messages.is_empty(), "caught up: wait for the heartbeat");
+    }
+
+    /// Figure 2's commit rule as written: the largest N > commitIndex with log[N].term ==
+    /// currentTerm held by a majority (the leader included), scanning every index.
+    fn figure_2_commit(
+        n: u8,
+        term: Term,
+        log_terms: &[Term],
+        matched: &[Index],
+        commit: Index,
+    ) -> Index {
+        let last = log_terms.len() as Index;
+        (commit + 1..=last)
+            .rev()
+            .find(|&i| {
+                let holders = 1 + matched.iter().filter(|&&m| m >= i).count();
+                log_terms[i as usize - 1] == term && holders * 2 > n as usize
+            })
+            .unwrap_or(commit)
+    }
+
+    proptest::proptest! {
+        /// The leader's commit rule (match indices only) commits exactly what Figure 2's scan
+        /// over every index commits, on logs whose terms never decrease.
+        #[test]
+        fn leader_commit_equals_the_figure_2_scan(
+            n in 1u8..=5,
+            steps in proptest::collection::vec(0u64..=1, 0..8),
+            bump in 0u64..=1,
+            matches in proptest::collection::vec(0usize..=8, 5),
+            commit in 0usize..=8,
+        ) {
+            // `bump`: a leader elected after its last entry's term (Figure 8's situation).
+            let term = 1 + steps.iter().sum::<u64>() + bump;
+            let log_terms: Vec<Term> = steps.iter().scan(1, |t, s| { *t += s; Some(*t) }).collect();
+            let last = log_terms.len() as Index;
+            let mut node = leader(0, n, term, &log_terms);
+            let commit = (commit as Index).min(last);
+            node.commit_index = commit;
+            let matched: Vec<Index> = matches[..n as usize - 1]
+                .iter()
+                .map(|&m| (m as Index).min(last))
+                .collect();
+            if let Role::Leader { progress } = &mut node.role {
+                for (p, &m) in progress[1..].iter_mut().zip(&matched) {
+                    p.match_index = m;
+                }
+            }
+            node.advance_leader_commit(&mut Output::default());
+            proptest::prop_assert_eq!(
+                node.commit_index,
+                figure_2_commit(n, term, &log_terms, &matched, commit)
+            );
+        }
     }
 }

@@ -5,11 +5,11 @@
 //!   [election|replication] [ROUNDS] [SERVERS | CORPUS_DIR] [unchecked]` (defaults: election,
 //! 20, 3). The inputs are 10,000 pseudo-random ones on SERVERS servers, or every file of
 //! CORPUS_DIR (a directory libFuzzer filled: the inputs it keeps do more work than random bytes).
-//! `unchecked` only steps the cluster (`Cluster::apply_unchecked`, no invariant, no tally): what
+//! `unchecked` only steps the cluster (`Scenario::step_in`, no invariant, no tally): what
 //! the operations cost before any check.
 
 use raft_core::fuzzing::{Reach, Scenario, Target, MAX_OPS};
-use raft_core::{Cluster, Config, Op, Outcome};
+use raft_core::Config;
 use std::time::Instant;
 
 /// SplitMix64: a small deterministic generator (no `rand` dependency).
@@ -69,7 +69,7 @@ fn main() {
                 fail("an input did not decode (any bytes should)");
             };
             if !checked {
-                step_only(&scenario, &config, &mut cluster);
+                scenario.step_in(&config, &mut cluster);
                 continue;
             }
             match scenario.check_in(&config, &mut cluster) {
@@ -96,30 +96,6 @@ fn main() {
     if findings > 0 {
         eprintln!("error: {findings} inputs violated an invariant on the correct protocol");
         std::process::exit(1)
-    }
-}
-
-/// The input's operations on a reset cluster, as `Scenario::check_in` resolves them, unchecked.
-fn step_only(scenario: &Scenario, base: &Config, slot: &mut Option<Cluster>) {
-    let config = Config {
-        cluster_size: scenario.cluster_size,
-        ..base.clone()
-    };
-    let built = match slot {
-        Some(cluster) => cluster.reset(config),
-        None => Cluster::new(config).map(|c| *slot = Some(c)),
-    };
-    let (Ok(()), Some(cluster)) = (built, slot.as_mut()) else {
-        fail("the generated cluster size is invalid");
-    };
-    let mut command = 1;
-    for fuzz_op in &scenario.ops {
-        if let Some(op) = fuzz_op.resolve(cluster, command) {
-            let outcome = cluster.apply_unchecked(&op);
-            if outcome != Outcome::Skipped && matches!(op, Op::Propose { .. }) {
-                command += 1;
-            }
-        }
     }
 }
 

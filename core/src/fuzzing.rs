@@ -262,7 +262,7 @@ impl Scenario {
     pub fn run(&self, base: &Config) -> Result<Run, Box<Finding>> {
         let mut ops = Vec::with_capacity(self.ops.len());
         let mut cluster = None;
-        match self.drive(base, &mut cluster, Some(&mut ops)) {
+        match self.drive(base, &mut cluster, Some(&mut ops), Cluster::apply_fast) {
             Ok(()) => Ok(Run {
                 cluster: cluster.expect("drive leaves the final cluster"),
                 ops,
@@ -291,7 +291,7 @@ impl Scenario {
         base: &Config,
         cluster: &'c mut Option<Cluster>,
     ) -> Result<&'c Cluster, Box<Finding>> {
-        match self.drive(base, cluster, None) {
+        match self.drive(base, cluster, None, Cluster::apply_fast) {
             Ok(()) => Ok(cluster.as_ref().expect("drive leaves the final cluster")),
             Err(_) => match self.run(base) {
                 Err(finding) => Err(finding),
@@ -300,13 +300,21 @@ impl Scenario {
         }
     }
 
-    /// Run the operations in `slot` (reset, or new); `record` receives those that took effect
-    /// (the violating one too).
+    /// The operations alone, as [`Scenario::check_in`] resolves them, with no invariant checked
+    /// (`Cluster::apply_unchecked`): what stepping costs before any check (benchmarks).
+    pub fn step_in(&self, base: &Config, cluster: &mut Option<Cluster>) {
+        let unchecked = |c: &mut Cluster, op: &Op| Ok(c.apply_unchecked(op));
+        let _ = self.drive(base, cluster, None, unchecked);
+    }
+
+    /// Run the operations in `slot` (reset, or new) through `apply`; `record` receives those
+    /// that took effect (the violating one too).
     fn drive(
         &self,
         base: &Config,
         slot: &mut Option<Cluster>,
         mut record: Option<&mut Vec<Op>>,
+        mut apply: impl FnMut(&mut Cluster, &Op) -> Result<Outcome, Violation>,
     ) -> Result<(), (Config, Violation)> {
         let config = Config {
             cluster_size: self.cluster_size,
@@ -324,7 +332,7 @@ impl Scenario {
             let Some(op) = fuzz_op.resolve(cluster, command) else {
                 continue;
             };
-            let verdict = cluster.apply_fast(&op);
+            let verdict = apply(cluster, &op);
             if verdict == Ok(Outcome::Skipped) {
                 continue;
             }

@@ -3,28 +3,26 @@
 //! [`invariants`] states every safety property once; [`Cluster`] is the deterministic driver and
 //! [`Trace`] the one trace format that every checker (model, fuzz, proptest, simulator) shares.
 //!
-//! Where the rules live: the vote-granting rule in `election.rs` (`on_request_vote`), the
-//! AppendEntries rules, fast backup and the Figure 8 commit rule in `replication.rs`, the term
-//! rules in `node.rs` (`adopt_term`), log compaction in `snapshot.rs`.
+//! Three parts, each importing only those before it: `protocol/` (the server), `judge/` (the
+//! invariants and the ghost history, stated over what servers observably do) and `driver/` (the
+//! cluster, traces, fuzz decoding). Where the rules live: the vote-granting rule in
+//! `protocol/election.rs` (`on_request_vote`), the AppendEntries rules, fast backup and the
+//! Figure 8 commit rule in `protocol/replication.rs`, the term rules in `protocol/node.rs`
+//! (`adopt_term`), log compaction in `protocol/snapshot.rs`; every property in
+//! `judge/invariants.rs`.
 
-pub mod cluster;
-pub mod config;
-mod election;
+pub mod driver;
+pub mod judge;
+pub mod protocol;
+
+// The modules under their short names (`raft_core::node`, `raft_core::invariants`, ...).
 #[cfg(feature = "arbitrary")]
-pub mod fuzzing;
-pub mod history;
-pub mod incremental;
-pub mod invariants;
-pub mod log;
-pub mod message;
-pub mod mutants;
-pub mod node;
-mod replication;
-mod snapshot;
+pub use driver::fuzzing;
 #[cfg(feature = "proptest")]
-pub mod testkit;
-pub mod trace;
-pub mod types;
+pub use driver::testkit;
+pub use driver::{cluster, trace};
+pub use judge::{history, incremental, invariants, service};
+pub use protocol::{config, log, message, mutants, node, types};
 
 pub use cluster::{Cluster, Op, Outcome};
 pub use config::Config;

@@ -5,7 +5,7 @@
 
 use super::bounds::{Bounds, NetworkKind};
 use super::properties::{add_properties, Flags};
-use raft_core::cluster::{decode_service, encode_service};
+use raft_core::service::{decode_service, encode_service};
 use raft_core::{
     Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
 };

@@ -4,7 +4,7 @@
 //! applied to the cluster is recorded, so a run can be written out as a `raft_core::Trace`.
 
 use super::rng::Rng;
-use raft_core::cluster::decode_service;
+use raft_core::service::decode_service;
 use raft_core::{
     Apply, Cluster, Command, Config, Envelope, Index, Message, NodeId, Op, Output, Term, Timer,
     Violation,
@@ -633,7 +633,7 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raft_core::cluster::encode_service;
+    use raft_core::service::encode_service;
 
     fn entry(index: Index) -> Apply {
         Apply::Entry {

@@ -224,7 +224,7 @@ mod tests {
         for id in 0..3 {
             let persisted = sim.cluster.durable(id).expect("persisted");
             assert_eq!(persisted.log.snapshot_index(), 39, "server {id}");
-            let values = raft_core::cluster::decode_service(&persisted.snapshot);
+            let values = raft_core::service::decode_service(&persisted.snapshot);
             assert_eq!(values, (1..=39).map(Some).collect::<Vec<_>>());
         }
     }

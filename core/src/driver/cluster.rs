@@ -2,13 +2,14 @@
 //! multiset of envelopes, addressed by position), what each server persisted, its ghost history
 //! and its service (the applied commands). Every operation is checked against every invariant.
 
-use crate::config::Config;
-use crate::history::NodeHistory;
-use crate::incremental::{check_after, Before, Durable};
-use crate::invariants::{check_all, NodeView, Situation, Violation};
-use crate::message::{Envelope, Message};
-use crate::node::{Apply, Input, Node, Output, Persistent, ProposeResult};
-use crate::types::{Command, Index, NodeId, MAX_SERVERS};
+use crate::judge::history::NodeHistory;
+use crate::judge::incremental::{check_after, Before, Durable};
+use crate::judge::invariants::{check_all, NodeView, Situation, Violation};
+use crate::judge::service::{decode_service, encode_service};
+use crate::protocol::config::Config;
+use crate::protocol::message::{Envelope, Message};
+use crate::protocol::node::{Apply, Input, Node, Output, Persistent, ProposeResult};
+use crate::protocol::types::{Command, Index, NodeId, MAX_SERVERS};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -570,7 +571,7 @@ impl Cluster {
 }
 
 /// `[1:t1=101 2:t2=noop]`, with `snap<=k@tT` for a compacted prefix.
-pub fn describe_log(log: &crate::log::Log) -> String {
+pub fn describe_log(log: &crate::protocol::log::Log) -> String {
     let mut parts = Vec::new();
     if log.snapshot_index() > 0 {
         parts.push(format!(
@@ -588,19 +589,6 @@ pub fn describe_log(log: &crate::log::Log) -> String {
     format!("[{}]", parts.join(" "))
 }
 
-/// The driver's service state machine is the list of applied commands; its snapshot is that
-/// list as JSON. A snapshot that fails to decode yields an empty service (never a panic).
-pub fn encode_service(applied: &[Option<Command>]) -> Vec<u8> {
-    serde_json::to_vec(applied).unwrap_or_default()
-}
-
-pub fn decode_service(data: &[u8]) -> Vec<Option<Command>> {
-    if data.is_empty() {
-        return Vec::new();
-    }
-    serde_json::from_slice(data).unwrap_or_default()
-}
-
 impl ProposeResult {
     pub fn accepted(&self) -> bool {
         matches!(self, ProposeResult::Accepted { .. })
@@ -610,7 +598,7 @@ impl ProposeResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invariants::Situation;
+    use crate::judge::invariants::Situation;
 
     /// Deliver everything in flight, oldest first, until the network is empty.
     fn settle(c: &mut Cluster) {
@@ -671,7 +659,7 @@ mod scratch_tests {
     //! clone, on random runs with and without mutants (which reach states the protocol never
     //! does).
     use super::*;
-    use crate::testkit::{self, Case};
+    use crate::driver::testkit::{self, Case};
     use proptest::prelude::*;
 
     fn copies_equal_clones(case: &Case) -> Result<(), TestCaseError> {
@@ -724,11 +712,11 @@ mod scratch_tests {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]
         fn the_before_copy_is_the_clone_under_mutants(
-            m in 0..crate::mutants::Mutant::ALL.len(),
+            m in 0..crate::protocol::mutants::Mutant::ALL.len(),
             case in (2u8..=5).prop_flat_map(testkit::case),
         ) {
             let mut case = case;
-            case.config.mutant = Some(crate::mutants::Mutant::ALL[m]);
+            case.config.mutant = Some(crate::protocol::mutants::Mutant::ALL[m]);
             copies_equal_clones(&case)?;
         }
     }

@@ -2,9 +2,9 @@
 //! `on_request_vote`: one vote per term, and only for a candidate whose log is at least as
 //! up-to-date as ours (the election restriction, §5.4.1).
 
-use crate::message::Message;
-use crate::node::{Event, Node, Output, Progress, Role, Timer};
-use crate::types::{Entry, Index, NodeId, Term, VoteSet};
+use crate::protocol::message::Message;
+use crate::protocol::node::{Event, Node, Output, Progress, Role, Timer};
+use crate::protocol::types::{Entry, Index, NodeId, Term, VoteSet};
 
 impl Node {
     /// Followers and candidates: "If election timeout elapses ... convert to candidate" and
@@ -141,10 +141,10 @@ impl Node {
 mod tests {
     //! Figure 2's RequestVote and candidate rules, one test per rule.
 
-    use crate::message::Message;
-    use crate::node::tests::{follower, leader, progress, receive, sent_to};
-    use crate::node::{Event, Input, Node, Progress, Role, Timer};
-    use crate::types::{Index, NodeId, Term, VoteSet};
+    use crate::protocol::message::Message;
+    use crate::protocol::node::tests::{follower, leader, progress, receive, sent_to};
+    use crate::protocol::node::{Event, Input, Node, Progress, Role, Timer};
+    use crate::protocol::types::{Index, NodeId, Term, VoteSet};
     use crate::Config;
 
     fn request_vote(term: Term, last_log_index: Index, last_log_term: Term) -> Message {
@@ -326,7 +326,7 @@ mod tests {
         assert_eq!(node.leader_hint, Some(2));
         assert_eq!(out.events, vec![Event::BecameLeader { term: 5 }]);
         assert_eq!(out.timers, vec![Timer::StartHeartbeat]);
-        let heartbeat = crate::node::tests::append(5, 2, 4, vec![], 0);
+        let heartbeat = crate::protocol::node::tests::append(5, 2, 4, vec![], 0);
         assert_eq!(out.messages, vec![(0, heartbeat.clone()), (1, heartbeat)]);
         for peer in [0, 1] {
             assert_eq!(

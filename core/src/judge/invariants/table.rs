@@ -3,7 +3,7 @@
 //! histories are, else a B-tree. Same answers either way; the vector avoids a B-tree insert per
 //! applied entry in the checks that run on every snapshot and restart.
 
-use crate::types::Index;
+use crate::protocol::types::Index;
 use std::collections::BTreeMap;
 
 pub(super) enum IndexTable<T> {

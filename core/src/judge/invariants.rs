@@ -3,10 +3,10 @@
 //! property failed, on which servers, at which index/term. Stated over server states (live or
 //! crashed) plus ghost history, so they cover the past, not just the current roles.
 
-use crate::history::NodeHistory;
-use crate::log::Log;
-use crate::node::{Node, Persistent};
-use crate::types::{Command, Entry, Index, NodeId, Term};
+use crate::judge::history::NodeHistory;
+use crate::protocol::log::Log;
+use crate::protocol::node::{Node, Persistent};
+use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -280,8 +280,9 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
                 continue;
             }
             if index <= leader.log().snapshot_index() {
-                let snapshot = snapshot
-                    .get_or_insert_with(|| crate::cluster::decode_service(leader.snapshot_data()));
+                let snapshot = snapshot.get_or_insert_with(|| {
+                    crate::judge::service::decode_service(leader.snapshot_data())
+                });
                 let held = snapshot.get(index as usize - 1);
                 if snapshot.len() as Index == leader.log().snapshot_index()
                     && held != Some(&command)

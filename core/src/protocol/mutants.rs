@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! mutant {
     ($cfg:expr, $m:ident) => {{
         #[cfg(feature = "mutants")]
-        let on = $cfg.mutant == Some($crate::mutants::Mutant::$m);
+        let on = $cfg.mutant == Some($crate::protocol::mutants::Mutant::$m);
         #[cfg(not(feature = "mutants"))]
         let on = {
             let _ = &$cfg;

@@ -1,7 +1,7 @@
 //! The replicated log, with a compacted prefix: entries up to `snapshot_index` live only in the
 //! snapshot (term `snapshot_term`); entries after it are kept here. Indices start at 1.
 
-use crate::types::{Entry, Index, Term};
+use crate::protocol::types::{Entry, Index, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! reply are separate messages; replies echo what the leader needs to stay derived from the
 //! request it sent (`match_index`), never from its own later state.
 
-use crate::types::{Entry, Index, NodeId, Term};
+use crate::protocol::types::{Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -2,9 +2,9 @@
 //! whose follower needs compacted entries sends InstallSnapshot; the follower installs it
 //! unless it already committed that far.
 
-use crate::message::Message;
-use crate::node::{Apply, Event, Node, Output, Role, Timer};
-use crate::types::{Index, NodeId, Term};
+use crate::protocol::message::Message;
+use crate::protocol::node::{Apply, Event, Node, Output, Role, Timer};
+use crate::protocol::types::{Index, NodeId, Term};
 
 impl Node {
     /// The service applied everything up to `index` and its state is `data`: discard the log
@@ -112,12 +112,12 @@ impl Node {
 mod tests {
     //! Log compaction and InstallSnapshot (§7, Figure 13), one test per rule.
 
-    use crate::message::Message;
-    use crate::node::tests::{
+    use crate::protocol::message::Message;
+    use crate::protocol::node::tests::{
         append, append_ok, applied_indices, entries_at, follower, leader, receive, sent_to,
     };
-    use crate::node::{Apply, Event, Input, Node, Output};
-    use crate::types::{Index, Term};
+    use crate::protocol::node::{Apply, Event, Input, Node, Output};
+    use crate::protocol::types::{Index, Term};
 
     fn install(term: Term, index: Index, last_term: Term, data: &[u8]) -> Message {
         Message::InstallSnapshot {

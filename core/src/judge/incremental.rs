@@ -26,13 +26,13 @@
 //! its history may record a TermMonotonic violation), unless it loads a snapshot: the driver
 //! checks those, and every other snapshot, in full.
 
-use crate::invariants::{
+use crate::judge::invariants::{
     check_all, election_safety, log_matching, log_terms_valid, one_vote_per_term, NodeView,
     Violation,
 };
-use crate::log::Log;
-use crate::node::{Apply, Persistent};
-use crate::types::{Index, Term};
+use crate::protocol::log::Log;
+use crate::protocol::node::{Apply, Persistent};
+use crate::protocol::types::{Index, Term};
 
 /// What server `i`'s view was before the operation (borrowed from the driver's copies).
 pub struct Before<'a> {
@@ -221,7 +221,7 @@ fn first_change(before: Option<&Persistent>, after: Option<&Persistent>) -> Opti
 #[cfg(test)]
 mod first_change_tests {
     use super::*;
-    use crate::types::Entry;
+    use crate::protocol::types::Entry;
     use proptest::prelude::*;
 
     /// The definition: the first index in `1..=last` where "held with term t" differs.
@@ -266,8 +266,8 @@ mod first_change_tests {
 
 #[cfg(test)]
 mod tests {
-    use crate::cluster::{Cluster, Op};
-    use crate::config::Config;
+    use crate::driver::cluster::{Cluster, Op};
+    use crate::protocol::config::Config;
     use proptest::prelude::*;
 
     fn op(n: u8) -> impl Strategy<Value = Op> {
@@ -331,13 +331,13 @@ mod tests {
         /// Under every bug-zoo mutant (where violations do occur) the verdicts still agree.
         #[test]
         fn incremental_check_agrees_under_mutants(
-            m in 0..crate::mutants::Mutant::ALL.len(),
+            m in 0..crate::protocol::mutants::Mutant::ALL.len(),
             n in 2u8..=5,
             ops in proptest::collection::vec(op(5), 0..300),
         ) {
             let ops: Vec<Op> = ops.into_iter().filter(|o| fits(o, n)).collect();
             let mut config = Config::new(n);
-            config.mutant = Some(crate::mutants::Mutant::ALL[m]);
+            config.mutant = Some(crate::protocol::mutants::Mutant::ALL[m]);
             agree(config, &ops)?;
         }
     }

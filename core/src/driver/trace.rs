@@ -2,9 +2,9 @@
 //! versioned JSON. Every checker writes it when it finds a violation; `replay` re-runs it through
 //! the cluster driver deterministically, to the same states and the same verdict.
 
-use crate::cluster::{Cluster, Op, Outcome};
-use crate::config::Config;
-use crate::invariants::{Property, Situation, Violation};
+use crate::driver::cluster::{Cluster, Op, Outcome};
+use crate::judge::invariants::{Property, Situation, Violation};
+use crate::protocol::config::Config;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -2,11 +2,11 @@
 //! corpus replay under `cargo test`: one decoding (`arbitrary_take_rest`, as libFuzzer does), one
 //! run through the [`Cluster`] driver, judged by its invariant check after every operation.
 
-use crate::cluster::{Cluster, Op, Outcome};
-use crate::config::Config;
-use crate::invariants::{Situation, Violation};
-use crate::trace::Trace;
-use crate::types::{Command, NodeId};
+use crate::driver::cluster::{Cluster, Op, Outcome};
+use crate::driver::trace::Trace;
+use crate::judge::invariants::{Situation, Violation};
+use crate::protocol::config::Config;
+use crate::protocol::types::{Command, NodeId};
 use arbitrary::{Arbitrary, Unstructured};
 use std::fmt;
 
@@ -538,7 +538,7 @@ mod tests {
         let mut base = Config::new(3);
         #[cfg(feature = "mutants")]
         {
-            base.mutant = mutant.map(|m| crate::mutants::Mutant::ALL[m]);
+            base.mutant = mutant.map(|m| crate::protocol::mutants::Mutant::ALL[m]);
         }
         let _ = mutant;
         let mut kept = None;
@@ -578,7 +578,7 @@ mod tests {
         #[test]
         fn checking_in_a_reused_cluster_is_running_under_mutants(
             inputs in inputs(),
-            m in 0..crate::mutants::Mutant::ALL.len(),
+            m in 0..crate::protocol::mutants::Mutant::ALL.len(),
         ) {
             check_in_agrees_with_run(&inputs, Some(m))?;
         }
@@ -637,8 +637,8 @@ mod tests {
     #[cfg(feature = "mutants")]
     #[test]
     fn a_mutant_violation_comes_with_a_replayable_trace() {
-        use crate::invariants::Property;
-        use crate::mutants::Mutant;
+        use crate::judge::invariants::Property;
+        use crate::protocol::mutants::Mutant;
         // s0 and s1 both time out in term 1; s2 votes for each (the mutant forgets its vote).
         let mut ops = vec![
             FuzzOp::new(Kind::ElectionTimeout, 0),

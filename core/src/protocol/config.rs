@@ -1,6 +1,6 @@
 //! Static configuration of a node: cluster size and the protocol's tunable options.
 
-use crate::types::{NodeId, MAX_SERVERS};
+use crate::protocol::types::{NodeId, MAX_SERVERS};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -17,7 +17,7 @@ pub struct Config {
     /// The bug-zoo mutant this node runs with (`None`: the correct protocol).
     #[cfg(feature = "mutants")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mutant: Option<crate::mutants::Mutant>,
+    pub mutant: Option<crate::protocol::mutants::Mutant>,
 }
 
 fn default_max_entries() -> usize {

@@ -6,8 +6,8 @@
 //! checkers actually meet, violations included.
 
 use super::*;
-use crate::config::Config;
-use crate::types::Entry;
+use crate::protocol::config::Config;
+use crate::protocol::types::Entry;
 use proptest::prelude::*;
 
 /// The per-index LogMatching the scan replaced.
@@ -141,7 +141,7 @@ fn reference_leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
     // A leader's compacted prefix holds what its snapshot holds (reference encoding).
     let snapshots: Vec<Vec<Option<Command>>> = leaders
         .iter()
-        .map(|l| crate::cluster::decode_service(l.snapshot_data()))
+        .map(|l| crate::judge::service::decode_service(l.snapshot_data()))
         .collect();
     for (index, (term, command, commit_term, by)) in reference_committed(views) {
         for (leader, snapshot) in leaders.iter().zip(&snapshots) {
@@ -439,12 +439,12 @@ type Broken = BTreeMap<Property, u32>;
 /// `broken` the states that broke each property.
 fn differential(
     config: Config,
-    acts: &[crate::testkit::Act],
+    acts: &[crate::driver::testkit::Act],
     broken: &mut Broken,
 ) -> Result<(), TestCaseError> {
-    let mut cluster = crate::cluster::Cluster::new(config).expect("valid config");
+    let mut cluster = crate::driver::cluster::Cluster::new(config).expect("valid config");
     for (k, act) in acts.iter().enumerate() {
-        let op = crate::testkit::resolve(&cluster, *act, 100 + k as u64);
+        let op = crate::driver::testkit::resolve(&cluster, *act, 100 + k as u64);
         let before: Vec<Option<Node>> = (0..cluster.config().cluster_size)
             .map(|id| cluster.node(id).cloned())
             .collect();
@@ -472,7 +472,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn the_rewrites_agree_on_random_clusters(case in crate::testkit::case(5)) {
+    fn the_rewrites_agree_on_random_clusters(case in crate::driver::testkit::case(5)) {
         differential(case.config, &case.acts, &mut Broken::new())?;
     }
 }
@@ -485,7 +485,7 @@ proptest! {
 #[cfg(feature = "mutants")]
 #[test]
 fn the_rewrites_agree_under_every_mutant() {
-    use crate::mutants::Mutant;
+    use crate::protocol::mutants::Mutant;
     use proptest::test_runner::{Config as RunnerConfig, TestRunner};
     let broken = std::cell::RefCell::new(Broken::new());
     for mutant in Mutant::ALL {
@@ -494,7 +494,7 @@ fn the_rewrites_agree_under_every_mutant() {
             failure_persistence: None,
             ..RunnerConfig::default()
         });
-        let strategy = (3u8..=5).prop_flat_map(crate::testkit::case);
+        let strategy = (3u8..=5).prop_flat_map(crate::driver::testkit::case);
         runner
             .run(&strategy, |mut case| {
                 case.config.mutant = Some(mutant);

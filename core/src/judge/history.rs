@@ -3,10 +3,10 @@
 //! highest term it reached, and the first transition-property violation seen in one of its steps.
 //! Invariants are stated over node states plus these histories.
 
-use crate::cluster::decode_service;
-use crate::invariants::{leader_append_only, Property, Violation};
-use crate::node::{Apply, Event, Node, Output};
-use crate::types::{Command, Index, NodeId, Term};
+use crate::judge::invariants::{leader_append_only, Property, Violation};
+use crate::judge::service::decode_service;
+use crate::protocol::node::{Apply, Event, Node, Output};
+use crate::protocol::types::{Command, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -269,10 +269,10 @@ impl NodeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::encode_service;
-    use crate::config::Config;
-    use crate::log::Log;
-    use crate::node::Persistent;
+    use crate::judge::service::encode_service;
+    use crate::protocol::config::Config;
+    use crate::protocol::log::Log;
+    use crate::protocol::node::Persistent;
 
     /// A server restarted from a snapshot covering `1..=index` (so `last_applied == index`).
     fn restored(index: Index) -> Node {

@@ -2,10 +2,10 @@
 //! state of Figure 2, the inputs and outputs, and the rules for all servers (term adoption,
 //! applying committed entries); `election.rs`, `replication.rs` and `snapshot.rs` hold the RPCs.
 
-use crate::config::Config;
-use crate::log::Log;
-use crate::message::Message;
-use crate::types::{Command, Entry, Index, NodeId, Term, VoteSet};
+use crate::protocol::config::Config;
+use crate::protocol::log::Log;
+use crate::protocol::message::Message;
+use crate::protocol::types::{Command, Entry, Index, NodeId, Term, VoteSet};
 use serde::{Deserialize, Serialize};
 
 /// What happens to a node. Every input is handled to completion in one `step`.

@@ -2,9 +2,9 @@
 //! nextIndex/matchIndex, the follower's consistency check and append, fast backup with
 //! ConflictTerm/ConflictIndex, and the commit rule of Figure 8 (`advance_leader_commit`).
 
-use crate::message::Message;
-use crate::node::{Event, Node, Output, Progress, Role, Timer};
-use crate::types::{Entry, Index, NodeId, Term};
+use crate::protocol::message::Message;
+use crate::protocol::node::{Event, Node, Output, Progress, Role, Timer};
+use crate::protocol::types::{Entry, Index, NodeId, Term};
 
 impl Node {
     /// Leaders: "repeat during idle periods to prevent election timeouts".
@@ -281,13 +281,13 @@ mod tests {
     //! Figure 2's AppendEntries rules (receiver and leader), fast backup, the entry cap and the
     //! Figure 8 commit rule, one test per rule.
 
-    use crate::message::Message;
-    use crate::node::tests::{
+    use crate::protocol::message::Message;
+    use crate::protocol::node::tests::{
         append, append_ok, applied_indices, entries_at, follower, leader, log_of, progress,
         receive, sent_to,
     };
-    use crate::node::{Event, Input, Node, Output, Role, Timer};
-    use crate::types::{Index, NodeId, Term};
+    use crate::protocol::node::{Event, Input, Node, Output, Role, Timer};
+    use crate::protocol::types::{Index, NodeId, Term};
     use crate::Config;
 
     fn reject(term: Term, conflict_index: Index, conflict_term: Option<Term>) -> Message {

@@ -2,11 +2,11 @@
 //! (`core/tests/proptest_cluster.rs`) and the bug zoo's proptest column (`model::zoo`): one
 //! generator, plain integers decoded against the cluster state, so every shrunk case stays valid.
 
-use crate::cluster::{Cluster, Op, Outcome};
-use crate::config::Config;
-use crate::invariants::{Situation, Violation};
-use crate::trace::Trace;
-use crate::types::NodeId;
+use crate::driver::cluster::{Cluster, Op, Outcome};
+use crate::driver::trace::Trace;
+use crate::judge::invariants::{Situation, Violation};
+use crate::protocol::config::Config;
+use crate::protocol::types::NodeId;
 use proptest::prelude::*;
 
 /// An operation before it meets a cluster: a kind drawn from 0..100 (weights in [`kind`]) and

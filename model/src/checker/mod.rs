@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod bounds;
+pub mod commands;
 pub mod cli;
 pub mod counterexample;
 pub mod properties;

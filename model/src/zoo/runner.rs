@@ -20,6 +20,9 @@ pub struct ModelResult {
     pub error: Option<String>,
     /// A counterexample not known to be shortest was shrunk to this many operations.
     pub shrunk: Option<usize>,
+    /// The core panicked during the search (an arithmetic overflow, say): a finding, though
+    /// of no property. (`summary` then holds only the time.)
+    pub panic: Option<String>,
 }
 
 /// Everything measured for one row.
@@ -33,6 +36,9 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn model_caught(&self) -> bool {
+        if self.model.panic.is_some() {
+            return true;
+        }
         self.model.error.is_none()
             && self
                 .model
@@ -45,6 +51,9 @@ impl Outcome {
     /// Why this row fails the catalogue, if it does.
     pub fn failure(&self) -> Option<String> {
         let s = &self.model.summary;
+        if let (Some(p), true) = (&self.model.panic, self.row.mutant.is_control()) {
+            return Some(format!("FALSE ALARM: the core panicked under the model checker: {p}"));
+        }
         if !self.row.mutant.is_control() {
             return match (&self.model.error, self.model_caught()) {
                 (Some(e), _) => Some(format!("model checker: {e}")),
@@ -63,11 +72,23 @@ impl Outcome {
                 "control not verified: model-checker run cut ({why})"
             ));
         }
-        if let Some(FuzzResult::Found { property, .. }) = &self.fuzz {
-            return Some(format!("FALSE ALARM: the fuzzer found {property}"));
+        match &self.fuzz {
+            Some(FuzzResult::Found { property, .. }) => {
+                return Some(format!("FALSE ALARM: the fuzzer found {property}"));
+            }
+            Some(FuzzResult::Panicked { artifact, .. }) => {
+                return Some(format!("FALSE ALARM: the fuzz target panicked ({artifact})"));
+            }
+            _ => {}
         }
-        if let Some(ProptestResult::Found { property, .. }) = &self.proptest {
-            return Some(format!("FALSE ALARM: proptest found {property}"));
+        match &self.proptest {
+            Some(ProptestResult::Found { property, .. }) => {
+                return Some(format!("FALSE ALARM: proptest found {property}"));
+            }
+            Some(ProptestResult::Panicked { message, .. }) => {
+                return Some(format!("FALSE ALARM: proptest panicked: {message}"));
+            }
+            _ => {}
         }
         None
     }
@@ -76,6 +97,7 @@ impl Outcome {
 fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
     let mut config = Config::new(row.bounds.servers);
     config.mutant = Some(row.mutant);
+    config.max_entries_per_append = row.max_entries;
     let limits = RunLimits {
         strategy: row.search,
         symmetry: row.search == Strategy::Dfs,
@@ -87,7 +109,12 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
         max_states: Some(args.max_states),
         ..RunLimits::default()
     };
-    let summary = crate::checker::check(&config, &row.bounds, &limits, out);
+    let start = std::time::Instant::now();
+    let run = std::panic::catch_unwind(|| crate::checker::check(&config, &row.bounds, &limits, out));
+    let summary = match run {
+        Ok(summary) => summary,
+        Err(payload) => return panicked(row, limits, start.elapsed(), panic_message(&*payload)),
+    };
     let mut error = summary
         .counterexample
         .as_ref()
@@ -105,7 +132,40 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
         summary,
         error,
         shrunk,
+        panic: None,
     }
+}
+
+/// The result of a search the core's panic ended after `elapsed`.
+fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) -> ModelResult {
+    let summary = Summary {
+        bounds: row.bounds.clone(),
+        limits,
+        properties: Vec::new(),
+        situations: Vec::new(),
+        goals: Vec::new(),
+        total: 0,
+        unique: 0,
+        max_depth: 0,
+        elapsed,
+        cut: Some("the core panicked".into()),
+        counterexample: None,
+    };
+    ModelResult {
+        summary,
+        error: None,
+        shrunk: None,
+        panic: Some(message),
+    }
+}
+
+/// The text of a panic's payload (a `&str` or a `String`, as `panic!` makes them).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-text payload".into())
 }
 
 /// Shrink the trace in `file` in place (see `shrink`); its new length.
@@ -218,6 +278,7 @@ pub fn run(args: &ZooArgs) -> i32 {
                     let work = dir.join("fuzz");
                     fuzz::run(
                         row.mutant,
+                        row.max_entries,
                         target,
                         Duration::from_secs(args.fuzz_seconds),
                         &work,

@@ -37,6 +37,9 @@ pub fn short_bounds(b: &Bounds) -> String {
 pub fn model_cell(o: &Outcome) -> String {
     let s = &o.model.summary;
     let secs = s.elapsed.as_secs_f64();
+    if let Some(p) = &o.model.panic {
+        return format!("PANIC ({p}), {secs:.1}s");
+    }
     match &s.counterexample {
         Some(c) => format!(
             "{} in {} steps{}, {} states, {secs:.1}s",
@@ -61,6 +64,9 @@ fn fuzz_cell(o: &Outcome) -> String {
     match &o.fuzz {
         None => "-".into(),
         Some(FuzzResult::Found { property, secs }) => format!("{target}: {property} in {secs:.1}s"),
+        Some(FuzzResult::Panicked { artifact, secs }) => {
+            format!("{target}: PANIC in {secs:.1}s ({artifact})")
+        }
         Some(FuzzResult::NotFound { secs }) => format!("{target}: none in {secs:.0}s"),
         Some(FuzzResult::Error(e)) => format!("{target}: error: {e}"),
     }
@@ -77,6 +83,11 @@ fn proptest_cell(o: &Outcome) -> String {
         Some(ProptestResult::NotFound { cases, secs }) => {
             format!("none in {cases} cases ({secs:.1}s)")
         }
+        Some(ProptestResult::Panicked {
+            message,
+            cases,
+            secs,
+        }) => format!("PANIC at case {cases} ({secs:.1}s): {message}"),
     }
 }
 
@@ -84,6 +95,7 @@ fn verdict(o: &Outcome) -> String {
     match (o.failure(), o.row.mutant.is_control()) {
         (Some(_), _) => "FAIL".into(),
         (None, true) => "ok (control)".into(),
+        (None, false) if o.model.panic.is_some() => "ok (panic)".into(),
         (None, false) => {
             let found = o.model.summary.counterexample.as_ref().map(|c| c.property);
             if found.is_some_and(|p| o.row.expected.contains(&p)) {
@@ -179,7 +191,7 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
     if fuzzed > 0 {
         let found = safety
             .iter()
-            .filter(|o| matches!(o.fuzz, Some(FuzzResult::Found { .. })))
+            .filter(|o| o.fuzz.as_ref().is_some_and(FuzzResult::is_finding))
             .count();
         let _ = writeln!(
             s,
@@ -191,7 +203,7 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
     if tested > 0 {
         let found = safety
             .iter()
-            .filter(|o| matches!(o.proptest, Some(ProptestResult::Found { .. })))
+            .filter(|o| o.proptest.as_ref().is_some_and(ProptestResult::is_finding))
             .count();
         let _ = writeln!(
             s,

@@ -176,7 +176,9 @@ mod tests {
         let controls = Mutant::ALL.iter().filter(|m| m.is_control()).count();
         let test_only = Mutant::ALL.iter().filter(|m| m.is_test_only()).count();
         assert_eq!((Mutant::ALL.len(), controls, test_only), (33, 2, 3));
-        assert!(!Mutant::ALL.iter().any(|m| m.is_control() && m.is_test_only()));
+        assert!(!Mutant::ALL
+            .iter()
+            .any(|m| m.is_control() && m.is_test_only()));
         assert_eq!(Mutant::from_name("no_such_mutant"), None);
     }
 }

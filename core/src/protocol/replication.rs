@@ -166,7 +166,8 @@ impl Node {
         } else {
             last_new
         };
-        out.messages.push((leader, self.append_success(acknowledged)));
+        out.messages
+            .push((leader, self.append_success(acknowledged)));
     }
 
     /// (Mutant `stale_append_truncates_leader`.) Step 3 run before step 1: delete the first

@@ -389,8 +389,17 @@ mod tests {
             assert_eq!(r.bounds.validate(), Ok(()), "{}", r.mutant.name());
             // Controls expect nothing; so does the underflow, which is caught as a panic.
             let expects_nothing = r.mutant.is_control() || r.mutant == Mutant::NextIndexUnderflow;
-            assert_eq!(r.expected.is_empty(), expects_nothing, "{}", r.mutant.name());
-            assert!(!r.source.is_empty() && r.max_entries >= 1, "{}", r.mutant.name());
+            assert_eq!(
+                r.expected.is_empty(),
+                expects_nothing,
+                "{}",
+                r.mutant.name()
+            );
+            assert!(
+                !r.source.is_empty() && r.max_entries >= 1,
+                "{}",
+                r.mutant.name()
+            );
             assert!(["election", "replication"].contains(&r.fuzz_target));
         }
     }

@@ -151,7 +151,10 @@ fn try_run(
         .map_err(|e| e.to_string())?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("crash-")));
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("crash-"))
+        });
     Ok(match (finding, crash, status.success()) {
         (Some(trace), _, _) => match trace.expect {
             Some(property) => FuzzResult::Found { property, secs },

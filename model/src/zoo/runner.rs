@@ -52,7 +52,9 @@ impl Outcome {
     pub fn failure(&self) -> Option<String> {
         let s = &self.model.summary;
         if let (Some(p), true) = (&self.model.panic, self.row.mutant.is_control()) {
-            return Some(format!("FALSE ALARM: the core panicked under the model checker: {p}"));
+            return Some(format!(
+                "FALSE ALARM: the core panicked under the model checker: {p}"
+            ));
         }
         if !self.row.mutant.is_control() {
             return match (&self.model.error, self.model_caught()) {
@@ -77,7 +79,9 @@ impl Outcome {
                 return Some(format!("FALSE ALARM: the fuzzer found {property}"));
             }
             Some(FuzzResult::Panicked { artifact, .. }) => {
-                return Some(format!("FALSE ALARM: the fuzz target panicked ({artifact})"));
+                return Some(format!(
+                    "FALSE ALARM: the fuzz target panicked ({artifact})"
+                ));
             }
             _ => {}
         }
@@ -110,7 +114,8 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
         ..RunLimits::default()
     };
     let start = std::time::Instant::now();
-    let run = std::panic::catch_unwind(|| crate::checker::check(&config, &row.bounds, &limits, out));
+    let run =
+        std::panic::catch_unwind(|| crate::checker::check(&config, &row.bounds, &limits, out));
     let summary = match run {
         Ok(summary) => summary,
         Err(payload) => return panicked(row, limits, start.elapsed(), panic_message(&*payload)),

@@ -101,6 +101,10 @@ impl Node {
             (prev_log_index, prev_log_term, entries)
         };
 
+        if entries.is_empty() && crate::mutant!(self.config, HeartbeatSkipsLogCheck) {
+            // A "heartbeat" taken to carry only the commit index, before the log is checked.
+            self.set_commit_index(leader_commit.min(self.log.last_index()), out);
+        }
         // 2. Reply false if the log has no entry at prevLogIndex whose term matches
         //    prevLogTerm, telling the leader where to resume (fast backup).
         match self.log.term_at(prev_log_index) {
@@ -155,12 +159,7 @@ impl Node {
 
         // 5. If leaderCommit > commitIndex: commitIndex = min(leaderCommit, last new entry).
         let last_new = prev_log_index + entries.len() as Index;
-        let commit_bound = if crate::mutant!(self.config, CommitToLastLogIndex) {
-            self.log.last_index()
-        } else {
-            last_new
-        };
-        self.set_commit_index(leader_commit.min(commit_bound), out);
+        self.set_commit_index(leader_commit.min(last_new), out);
         let acknowledged = if crate::mutant!(self.config, MatchIndexFromFollowerLog) {
             self.log.last_index()
         } else {

@@ -213,14 +213,14 @@ pub fn row(mutant: Mutant) -> Row {
                 "replication",
                 &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
             ),
-            Mutant::CommitToLastLogIndex => (
+            Mutant::HeartbeatSkipsLogCheck => (
                 {
-                    let mut b = fifo(bounds(3, 3, 3), 4);
+                    let mut b = fifo(bounds(3, 3, 2), 4);
                     b.heartbeats = 1;
                     b
                 },
-                "entry cap 1: a follower whose stale tail lies past the one entry sent learns a \
-                 commit index covering it",
+                "entry 1 of term 1 on one server, of term 2 committed on two (a heartbeat tells \
+                 it); the term-3 leader's empty AppendEntries makes the first commit its own",
                 "replication",
                 &[StateMachineSafety, CommittedOnMajority, LeaderCompleteness],
             ),
@@ -239,8 +239,9 @@ pub fn row(mutant: Mutant) -> Row {
                 &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
             ),
             Mutant::CountDuplicateVotes => (
-                duplicating(bounds(5, 1, 0)),
-                "5 servers, duplicating network: one voter's reply delivered twice makes 3 of 5",
+                duplicating(bounds(4, 1, 0)),
+                "4 servers, duplicating network: self, one voter and its reply delivered again \
+                 make 3 of 4, for two candidates of term 1",
                 "election",
                 &[ElectionSafety],
             ),
@@ -271,7 +272,7 @@ pub fn row(mutant: Mutant) -> Row {
                 &[LeaderCompleteness, StateMachineSafety],
             ),
             Mutant::AdoptTermKeepsLeaderRole => (
-                bounds(3, 2, 1),
+                bounds(3, 2, 2),
                 "the term-1 leader adopts term 2 from a RequestVote, votes, and stays leader",
                 "election",
                 &[ElectionSafety, LogMatching, StateMachineSafety, LeaderCompleteness],
@@ -297,12 +298,12 @@ pub fn row(mutant: Mutant) -> Row {
             ),
             Mutant::NextIndexUnderflow => (
                 {
-                    let mut b = bounds(3, 2, 1);
+                    let mut b = fifo(bounds(3, 3, 1), 4);
                     b.heartbeats = 1;
                     b
                 },
-                "a re-elected leader's follower rejects twice (election append and heartbeat): \
-                 nextIndex goes 2, 1, 0 and prevLogIndex = 0 - 1",
+                "the term-1 leader's entry stays its own; it wins term 3, and an empty follower \
+                 rejects its election append and heartbeat: nextIndex 2, 1, 0, then 0 - 1",
                 "replication",
                 &[],
             ),
@@ -312,13 +313,14 @@ pub fn row(mutant: Mutant) -> Row {
         Mutant::CommitPrevTermByCount
         | Mutant::SkipPrevTermCheck
         | Mutant::CommitOnRejectedAppend
-        | Mutant::CommitToLastLogIndex
+        | Mutant::HeartbeatSkipsLogCheck
         | Mutant::VoteComparesLengthOnly
-        | Mutant::CountDuplicateVotes => Strategy::Dfs,
+        | Mutant::CountDuplicateVotes
+        | Mutant::NextIndexUnderflow => Strategy::Dfs,
         _ => Strategy::Bfs,
     };
     let max_entries = match mutant {
-        Mutant::CommitToLastLogIndex | Mutant::MatchIndexFromCappedResend => 1,
+        Mutant::MatchIndexFromCappedResend => 1,
         _ => Config::new(bounds.servers).max_entries_per_append,
     };
     Row {
@@ -357,7 +359,7 @@ fn source(mutant: Mutant) -> &'static str {
         Mutant::QuorumCeilHalf => "https://github.com/alphaonedev/ai-memory-mcp/issues/1888",
         Mutant::CommitMedianUpper => "https://github.com/andrewjstone/rafter/issues/16",
         Mutant::CommitCountsLeaderTwice => "https://github.com/amino-os/Amino.Run/pull/143",
-        Mutant::CommitToLastLogIndex => "https://github.com/atomix/copycat/issues/265",
+        Mutant::HeartbeatSkipsLogCheck => "https://github.com/talent-plan/tinykv/issues/191",
         Mutant::MatchIndexFromFollowerLog => "https://github.com/apache/ratis/pull/1519",
         Mutant::MatchIndexFromCappedResend => "https://github.com/RedisLabs/raft/pull/45",
         Mutant::CountDuplicateVotes => "https://github.com/xnnyygn/xraft/issues/27",

@@ -114,11 +114,15 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
         ..RunLimits::default()
     };
     let start = std::time::Instant::now();
-    let run =
-        std::panic::catch_unwind(|| crate::checker::check(&config, &row.bounds, &limits, out));
+    let (run, first_panic) =
+        with_first_panic(|| crate::checker::check(&config, &row.bounds, &limits, out));
     let summary = match run {
         Ok(summary) => summary,
-        Err(payload) => return panicked(row, limits, start.elapsed(), panic_message(&*payload)),
+        Err(payload) => {
+            // The checker's thread panicked; the message is the core's, not the join's.
+            let message = first_panic.unwrap_or_else(|| panic_message(&*payload));
+            return panicked(row, limits, start.elapsed(), message);
+        }
     };
     let mut error = summary
         .counterexample
@@ -162,6 +166,35 @@ fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) ->
         shrunk: None,
         panic: Some(message),
     }
+}
+
+/// Run `f`, catching a panic; also the first panic message raised on any thread meanwhile
+/// (with its location), as the default hook would print it.
+fn with_first_panic<T>(
+    f: impl FnOnce() -> T + std::panic::UnwindSafe,
+) -> (std::thread::Result<T>, Option<String>) {
+    use std::sync::{Arc, Mutex};
+    let first: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen = Arc::clone(&first);
+    let previous = Arc::new(std::panic::take_hook());
+    let chained = Arc::clone(&previous);
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut slot) = seen.lock() {
+            if slot.is_none() {
+                let location = info
+                    .location()
+                    .map(|l| format!(" at {l}"))
+                    .unwrap_or_default();
+                *slot = Some(format!("{}{location}", panic_message(info.payload())));
+            }
+        }
+        chained(info);
+    }));
+    let result = std::panic::catch_unwind(f);
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    let message = first.lock().ok().and_then(|mut m| m.take());
+    (result, message)
 }
 
 /// The text of a panic's payload (a `&str` or a `String`, as `panic!` makes them).

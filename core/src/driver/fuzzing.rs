@@ -22,7 +22,9 @@ pub enum Target {
     Replication,
 }
 
-/// The kind of a fuzz operation; see [`FuzzOp`].
+/// The kind of a driver operation before it meets a cluster, for the fuzz targets' byte
+/// decoding and the proptest generator alike (one table of kinds, each with its weights per
+/// user: [`ELECTION_WEIGHTS`], [`REPLICATION_WEIGHTS`], [`PROPTEST_WEIGHTS`]); see [`FuzzOp`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Deliver,
@@ -36,6 +38,13 @@ pub enum Kind {
     Partition,
     Heal,
     Snapshot,
+    /// Deliver everything in flight, oldest first (its driver drives the repetition; one step
+    /// resolves as the oldest delivery).
+    Settle,
+    /// A heartbeat or a proposal at the current leader (of the highest term; at the argument's
+    /// server when there is none), so that they do something.
+    HeartbeatAtLeader,
+    ProposeAtLeader,
 }
 
 impl Target {
@@ -90,7 +99,7 @@ impl Target {
     }
 }
 
-const ELECTION_WEIGHTS: &[(Kind, u16)] = &[
+pub const ELECTION_WEIGHTS: &[(Kind, u16)] = &[
     (Kind::Deliver, 96),
     (Kind::Drop, 16),
     (Kind::Duplicate, 16),
@@ -103,7 +112,7 @@ const ELECTION_WEIGHTS: &[(Kind, u16)] = &[
     (Kind::Propose, 8),
 ];
 
-const REPLICATION_WEIGHTS: &[(Kind, u16)] = &[
+pub const REPLICATION_WEIGHTS: &[(Kind, u16)] = &[
     (Kind::Deliver, 88),
     (Kind::Drop, 12),
     (Kind::Duplicate, 12),
@@ -116,6 +125,32 @@ const REPLICATION_WEIGHTS: &[(Kind, u16)] = &[
     (Kind::Heal, 10),
     (Kind::Snapshot, 12),
 ];
+
+/// The proptest generator's mix over a kind drawn from 0..100 (`testkit`): deliveries dominate
+/// so that elections finish and entries commit; faults are rarer.
+pub const PROPTEST_WEIGHTS: &[(Kind, u16)] = &[
+    (Kind::Deliver, 50),
+    (Kind::Settle, 4),
+    (Kind::Drop, 3),
+    (Kind::Duplicate, 3),
+    (Kind::ElectionTimeout, 5),
+    (Kind::HeartbeatAtLeader, 5),
+    (Kind::ProposeAtLeader, 6),
+    (Kind::HeartbeatTimeout, 1),
+    (Kind::Propose, 2),
+    (Kind::Crash, 1),
+    (Kind::Restart, 4),
+    (Kind::Partition, 1),
+    (Kind::Heal, 2),
+    (Kind::Snapshot, 2),
+    (Kind::Deliver, 11),
+];
+
+/// The kind the proptest generator's value `k` stands for, by [`PROPTEST_WEIGHTS`].
+pub fn proptest_kind(k: u8) -> Kind {
+    const TABLE: [Kind; 256] = kind_table(PROPTEST_WEIGHTS);
+    TABLE[usize::from(k)]
+}
 
 /// `Target::kind_of` for each byte, at compile time (bytes past the weights: `Deliver`).
 const fn kind_table(weights: &[(Kind, u16)]) -> [Kind; 256] {
@@ -139,27 +174,43 @@ const fn kind_table(weights: &[(Kind, u16)]) -> [Kind; 256] {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FuzzOp {
     pub kind: Kind,
-    pub arg: u8,
+    /// One byte in a fuzz input; up to 16 bits from the proptest generator.
+    pub arg: u16,
 }
 
 impl FuzzOp {
     pub fn new(kind: Kind, arg: u8) -> FuzzOp {
-        FuzzOp { kind, arg }
+        FuzzOp {
+            kind,
+            arg: u16::from(arg),
+        }
     }
 
     /// The driver operation this is on `cluster`, or `None` if it has nothing to act on (a
     /// message operation on an empty network). `command` is the next proposal's command.
     pub fn resolve(self, cluster: &Cluster, command: Command) -> Option<Op> {
         let n = cluster.config().cluster_size;
-        let node: NodeId = self.arg % n;
+        let node = (self.arg % u16::from(n)) as NodeId;
         let len = cluster.network().len();
-        let msg = self.arg as usize % len.max(1);
+        let msg = usize::from(self.arg) % len.max(1);
         let in_flight = len > 0;
+        let leader = || {
+            (0..n)
+                .filter_map(|id| cluster.node(id).filter(|s| s.is_leader()))
+                .max_by_key(|s| s.current_term())
+                .map_or(node, |s| s.id())
+        };
         Some(match self.kind {
+            Kind::Settle if in_flight => Op::Deliver { msg: 0 },
             Kind::Deliver if in_flight => Op::Deliver { msg },
             Kind::Drop if in_flight => Op::Drop { msg },
             Kind::Duplicate if in_flight => Op::Duplicate { msg },
-            Kind::Deliver | Kind::Drop | Kind::Duplicate => return None,
+            Kind::Deliver | Kind::Drop | Kind::Duplicate | Kind::Settle => return None,
+            Kind::HeartbeatAtLeader => Op::HeartbeatTimeout { node: leader() },
+            Kind::ProposeAtLeader => Op::Propose {
+                node: leader(),
+                command,
+            },
             Kind::ElectionTimeout => Op::ElectionTimeout { node },
             Kind::HeartbeatTimeout => Op::HeartbeatTimeout { node },
             Kind::Propose => Op::Propose { node, command },
@@ -228,7 +279,7 @@ impl Scenario {
             let kind = kinds[usize::from(data[at])];
             let arg = if kind == Kind::Heal { 0 } else { byte(at + 1) };
             at += if kind == Kind::Heal { 1 } else { 2 };
-            ops.push(FuzzOp { kind, arg });
+            ops.push(FuzzOp::new(kind, arg));
         }
         u.bytes(at.min(data.len()))?;
         Ok(Scenario {
@@ -248,7 +299,7 @@ impl Scenario {
         for op in &self.ops {
             bytes.push(self.target.tag_of(op.kind)?);
             if op.kind != Kind::Heal {
-                bytes.push(op.arg);
+                bytes.push(u8::try_from(op.arg).ok()?);
             }
         }
         Some(bytes)
@@ -456,6 +507,38 @@ mod tests {
         assert_eq!(Target::Election.tag_of(Kind::Snapshot), None);
     }
 
+    /// The proptest mix is the generator's old one, value for value (kinds 0..100; shrinking
+    /// goes towards 0, a delivery of the oldest message).
+    #[test]
+    fn the_proptest_mix_is_a_hundred_values() {
+        let total: u16 = PROPTEST_WEIGHTS.iter().map(|w| w.1).sum();
+        assert_eq!(total, 100);
+        let at = |k| proptest_kind(k);
+        let expected = [
+            (0, Kind::Deliver),
+            (49, Kind::Deliver),
+            (50, Kind::Settle),
+            (54, Kind::Drop),
+            (57, Kind::Duplicate),
+            (60, Kind::ElectionTimeout),
+            (65, Kind::HeartbeatAtLeader),
+            (70, Kind::ProposeAtLeader),
+            (76, Kind::HeartbeatTimeout),
+            (77, Kind::Propose),
+            (79, Kind::Crash),
+            (80, Kind::Restart),
+            (84, Kind::Partition),
+            (85, Kind::Heal),
+            (87, Kind::Snapshot),
+            (88, Kind::Snapshot),
+            (89, Kind::Deliver),
+            (99, Kind::Deliver),
+        ];
+        for (k, kind) in expected {
+            assert_eq!(at(k), kind, "value {k}");
+        }
+    }
+
     #[test]
     fn the_kind_table_is_the_weights() {
         for target in [Target::Election, Target::Replication] {
@@ -495,7 +578,7 @@ mod tests {
             } else {
                 u8::arbitrary(u)?
             };
-            ops.push(FuzzOp { kind, arg });
+            ops.push(FuzzOp::new(kind, arg));
         }
         Ok(Scenario {
             target,

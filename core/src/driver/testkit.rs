@@ -3,14 +3,14 @@
 //! generator, plain integers decoded against the cluster state, so every shrunk case stays valid.
 
 use crate::driver::cluster::{Cluster, Op, Outcome};
+use crate::driver::fuzzing::{proptest_kind, FuzzOp, Kind};
 use crate::driver::trace::Trace;
 use crate::judge::invariants::{Situation, Violation};
 use crate::protocol::config::Config;
-use crate::protocol::types::NodeId;
 use proptest::prelude::*;
 
-/// An operation before it meets a cluster: a kind drawn from 0..100 (weights in [`kind`]) and
-/// an argument. Positions are taken modulo the network's length and server numbers modulo the
+/// An operation before it meets a cluster: a kind drawn from 0..100 (weights in
+/// [`crate::driver::fuzzing::PROPTEST_WEIGHTS`], the fuzzers' table of kinds) and an argument. Positions are taken modulo the network's length and server numbers modulo the
 /// cluster size, so every shrunk sequence stays meaningful; both shrink towards 0, that is,
 /// towards delivering the oldest message. (Plain integers keep generation cheap: proptest
 /// itself is not optimised in the dev profile.)
@@ -18,50 +18,6 @@ use proptest::prelude::*;
 pub struct Act {
     pub kind: u8,
     pub arg: u16,
-}
-
-/// What an act's kind stands for. Deliveries dominate so that elections finish and entries
-/// commit; faults are rarer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Deliver,
-    /// Deliver everything in flight, oldest first, until the network is quiet (bounded).
-    Settle,
-    Drop,
-    Duplicate,
-    ElectionTimeout,
-    /// Heartbeat or proposal at a current leader (the one of the highest term; at server
-    /// `arg` when there is none), so that they do something.
-    HeartbeatAtLeader,
-    ProposeAtLeader,
-    Heartbeat,
-    Propose,
-    Crash,
-    Restart,
-    /// `arg` is a bit mask of the servers on one side.
-    Partition,
-    Heal,
-    Snapshot,
-}
-
-pub fn kind(k: u8) -> Kind {
-    match k {
-        0..=49 => Kind::Deliver,
-        50..=53 => Kind::Settle,
-        54..=56 => Kind::Drop,
-        57..=59 => Kind::Duplicate,
-        60..=64 => Kind::ElectionTimeout,
-        65..=69 => Kind::HeartbeatAtLeader,
-        70..=75 => Kind::ProposeAtLeader,
-        76 => Kind::Heartbeat,
-        77..=78 => Kind::Propose,
-        79 => Kind::Crash,
-        80..=83 => Kind::Restart,
-        84 => Kind::Partition,
-        85..=86 => Kind::Heal,
-        87..=88 => Kind::Snapshot,
-        _ => Kind::Deliver,
-    }
 }
 
 /// One generated case: the cluster's configuration and the acts to decode against it.
@@ -92,36 +48,16 @@ pub fn case(cluster_size: u8) -> impl Strategy<Value = Case> {
         })
 }
 
-/// The concrete driver operation `act` stands for in the cluster's current state.
+/// The concrete driver operation `act` stands for in the cluster's current state: the fuzzers'
+/// resolution ([`FuzzOp::resolve`]); a message operation on an empty network stands for the
+/// delivery of message 0, which the cluster skips.
 pub fn resolve(cluster: &Cluster, act: Act, command: u64) -> Op {
-    let n = cluster.config().cluster_size;
-    let msg = act.arg as usize % cluster.network().len().max(1);
-    let node = (act.arg % n as u16) as NodeId;
-    let leader = (0..n)
-        .filter_map(|id| cluster.node(id).filter(|s| s.is_leader()))
-        .max_by_key(|s| s.current_term())
-        .map_or(node, |s| s.id());
-    match kind(act.kind) {
-        Kind::Deliver => Op::Deliver { msg },
-        Kind::Settle => Op::Deliver { msg: 0 },
-        Kind::Drop => Op::Drop { msg },
-        Kind::Duplicate => Op::Duplicate { msg },
-        Kind::ElectionTimeout => Op::ElectionTimeout { node },
-        Kind::HeartbeatAtLeader => Op::HeartbeatTimeout { node: leader },
-        Kind::ProposeAtLeader => Op::Propose {
-            node: leader,
-            command,
-        },
-        Kind::Heartbeat => Op::HeartbeatTimeout { node },
-        Kind::Propose => Op::Propose { node, command },
-        Kind::Crash => Op::Crash { node },
-        Kind::Restart => Op::Restart { node },
-        Kind::Partition => Op::Partition {
-            group: (0..n).filter(|&id| act.arg & (1 << id) != 0).collect(),
-        },
-        Kind::Heal => Op::Heal,
-        Kind::Snapshot => Op::Snapshot { node },
-    }
+    let op = FuzzOp {
+        kind: proptest_kind(act.kind),
+        arg: act.arg,
+    };
+    op.resolve(cluster, command)
+        .unwrap_or(Op::Deliver { msg: 0 })
 }
 
 /// Run one case through the driver. Returns the trace of the operations applied (origin
@@ -133,7 +69,7 @@ pub fn run(case: &Case) -> (Trace, Result<Vec<Situation>, Violation>) {
     let mut result = Ok(());
     'acts: for (k, act) in case.acts.iter().enumerate() {
         // `Settle` is a run of oldest-first deliveries; every other act is one operation.
-        let settle = kind(act.kind) == Kind::Settle;
+        let settle = proptest_kind(act.kind) == Kind::Settle;
         let repeat = if settle {
             cluster.network().len().max(1) * 4
         } else {

@@ -5,7 +5,8 @@
 
 use crate::judge::invariants::{leader_append_only, Property, Violation};
 use crate::judge::service::decode_service;
-use crate::protocol::node::{Apply, Event, Node, Output};
+use crate::protocol::message::Message;
+use crate::protocol::node::{Apply, Node, Output};
 use crate::protocol::types::{Command, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,9 +26,10 @@ pub struct NodeHistory {
     pub restarts: u32,
     /// The highest current term the server ever had (across incarnations).
     pub max_term: Term,
-    /// Terms in which the server became leader, in order.
+    /// Terms in which the server was seen becoming leader, in order.
     pub elected: Vec<Term>,
-    /// Every vote the server granted (its own candidacies included): `(term, candidate)`, sorted.
+    /// Every vote the server was seen granting (its own candidacies included): `(term,
+    /// candidate)`, sorted.
     pub votes: Vec<(Term, NodeId)>,
     /// Everything the server ever applied, by index (a snapshot's prefix excluded).
     pub applied: BTreeMap<Index, Applied>,
@@ -120,19 +122,8 @@ impl NodeHistory {
             self.record(v);
         }
         self.max_term = self.max_term.max(after.current_term());
-        for event in &out.events {
-            match *event {
-                Event::BecameLeader { term } => self.elected.push(term),
-                Event::VoteGranted { candidate, term } => {
-                    if let Err(at) = self.votes.binary_search(&(term, candidate)) {
-                        self.votes.insert(at, (term, candidate));
-                    }
-                }
-                Event::LogTruncated { .. } => self.truncated_conflict = true,
-                Event::SnapshotInstalled { .. } => self.installed_snapshot = true,
-                _ => {}
-            }
-        }
+        self.observe_roles_and_votes(before, after, out);
+        self.observe_log_repairs(before, after, out);
         // The apply stream, in order: each entry is the next index, each snapshot lies beyond
         // what the state machine already holds (no rollback, nothing applied twice).
         let mut through = before.last_applied();
@@ -167,6 +158,73 @@ impl NodeHistory {
                 } => self.observe_apply(id, *index, *term, *command, after.current_term()),
                 Apply::Snapshot { index, data, .. } => self.observe_snapshot(id, *index, data),
             }
+        }
+    }
+
+    /// Elections and votes, as seen from outside: a server is elected when it is leader of a
+    /// term after a step and was not leader of that term before; it voted for `c` in term `t`
+    /// when it sent `c` a granted `RequestVoteReply` of term `t`, persisted `voted_for = c` in
+    /// term `t`, or its live `(current_term, voted_for)` changed to `(t, Some(c))` (its own
+    /// candidacy is a vote for itself). The events the server emits about itself are not read.
+    fn observe_roles_and_votes(&mut self, before: &Node, after: &Node, out: &Output) {
+        let term = after.current_term();
+        if after.is_leader() && !(before.is_leader() && before.current_term() == term) {
+            self.elected.push(term);
+        }
+        for (to, msg) in &out.messages {
+            if let Message::RequestVoteReply {
+                term,
+                granted: true,
+            } = *msg
+            {
+                self.vote(term, *to);
+            }
+        }
+        if let Some(p) = &out.persist {
+            if let Some(c) = p.voted_for {
+                self.vote(p.current_term, c);
+            }
+        }
+        if (term, after.voted_for()) != (before.current_term(), before.voted_for()) {
+            if let Some(c) = after.voted_for() {
+                self.vote(term, c);
+            }
+        }
+    }
+
+    fn vote(&mut self, term: Term, candidate: NodeId) {
+        if let Err(at) = self.votes.binary_search(&(term, candidate)) {
+            self.votes.insert(at, (term, candidate));
+        }
+    }
+
+    /// The goals, as seen from outside. A conflict was repaired when a server that is not
+    /// leader after a step that answered an AppendEntries (it sent an `AppendEntriesReply`)
+    /// lost an entry it held beyond its (new) snapshot: that index now holds another entry or
+    /// none. A snapshot was installed when the log's snapshot index rose in a step that handed
+    /// the state machine a snapshot (a server's own compaction hands it none).
+    fn observe_log_repairs(&mut self, before: &Node, after: &Node, out: &Output) {
+        let answered_append = || {
+            out.messages
+                .iter()
+                .any(|(_, m)| matches!(m, Message::AppendEntriesReply { .. }))
+        };
+        if !self.truncated_conflict && !after.is_leader() && answered_append() {
+            let (old, new) = (before.log(), after.log());
+            let lost = old
+                .iter()
+                .rev()
+                .take_while(|(i, _)| *i > new.snapshot_index())
+                .any(|(i, e)| new.entry(i) != Some(e));
+            self.truncated_conflict = lost;
+        }
+        if after.log().snapshot_index() > before.log().snapshot_index()
+            && out
+                .apply
+                .iter()
+                .any(|a| matches!(a, Apply::Snapshot { .. }))
+        {
+            self.installed_snapshot = true;
         }
     }
 
@@ -269,10 +327,11 @@ impl NodeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::invariants::{election_safety, one_vote_per_term, NodeView};
     use crate::judge::service::encode_service;
     use crate::protocol::config::Config;
     use crate::protocol::log::Log;
-    use crate::protocol::node::Persistent;
+    use crate::protocol::node::{Persistent, Role};
 
     /// A server restarted from a snapshot covering `1..=index` (so `last_applied == index`).
     fn restored(index: Index) -> Node {
@@ -286,6 +345,154 @@ mod tests {
             ..Persistent::default()
         };
         Node::restart(0, Config::new(3), persisted)
+    }
+
+    /// A server of `cluster` servers in `term`, with `voted_for`, leader or follower, built by
+    /// hand (no step, so no event of any kind).
+    fn server(id: NodeId, term: Term, voted_for: Option<NodeId>, leader: bool) -> Node {
+        let mut node = Node::new(id, Config::new(3));
+        node.current_term = term;
+        node.voted_for = voted_for;
+        if leader {
+            node.role = Role::Leader {
+                progress: Vec::new(),
+            };
+        }
+        node
+    }
+
+    fn views<'a>(histories: &'a [NodeHistory]) -> Vec<NodeView<'a>> {
+        (0..)
+            .zip(histories)
+            .map(|(id, history)| NodeView {
+                id,
+                node: None,
+                durable: None,
+                history,
+            })
+            .collect()
+    }
+
+    /// Two servers that become leaders of term 1 without a `BecameLeader` event are seen
+    /// becoming leaders (their role changed) and break ElectionSafety.
+    #[test]
+    fn a_silent_election_is_still_an_election() {
+        let mut hs = vec![NodeHistory::default(), NodeHistory::default()];
+        for (id, h) in (0..).zip(&mut hs) {
+            let before = server(id, 1, Some(id), false);
+            h.observe_step(&before, &server(id, 1, Some(id), true), &Output::default());
+        }
+        assert_eq!((&hs[0].elected, &hs[1].elected), (&vec![1], &vec![1]));
+        let v = election_safety(&views(&hs)).expect_err("two leaders of term 1");
+        assert_eq!(
+            (v.property, v.nodes, v.term),
+            (Property::ElectionSafety, vec![0, 1], Some(1))
+        );
+    }
+
+    /// A leader that adopts a higher term and keeps its role was elected in that term.
+    #[test]
+    fn a_leader_that_moves_to_a_higher_term_is_elected_there() {
+        let mut h = NodeHistory::default();
+        let out = Output::default();
+        h.observe_step(
+            &server(0, 1, Some(0), true),
+            &server(0, 2, None, true),
+            &out,
+        );
+        assert_eq!(h.elected, vec![2]);
+        // Staying leader of the same term is no new election.
+        h.observe_step(&server(0, 2, None, true), &server(0, 2, None, true), &out);
+        assert_eq!(h.elected, vec![2]);
+    }
+
+    /// A server that grants votes to two candidates of term 1 on the wire, without a
+    /// `VoteGranted` event and without changing its `voted_for`, breaks OneVotePerTerm.
+    #[test]
+    fn a_silent_vote_on_the_wire_is_still_a_vote() {
+        let mut h = NodeHistory::default();
+        let node = server(0, 1, Some(1), false);
+        let reply = |to| Output {
+            messages: vec![(
+                to,
+                Message::RequestVoteReply {
+                    term: 1,
+                    granted: true,
+                },
+            )],
+            ..Output::default()
+        };
+        h.observe_step(&server(0, 1, None, false), &node, &reply(1));
+        h.observe_step(&node, &node, &reply(2));
+        assert_eq!(h.votes, vec![(1, 1), (1, 2)]);
+        let v = one_vote_per_term(&views(&[h])).expect_err("two votes in term 1");
+        assert_eq!(
+            (v.property, v.nodes, v.term),
+            (Property::OneVotePerTerm, vec![0, 1, 2], Some(1))
+        );
+    }
+
+    /// A vote seen only in what the server persisted, or only in its live state, counts.
+    #[test]
+    fn a_persisted_or_live_vote_is_a_vote() {
+        let mut h = NodeHistory::default();
+        let node = server(0, 1, Some(1), false);
+        let out = Output {
+            persist: Some(Persistent {
+                current_term: 1,
+                voted_for: Some(2),
+                ..Persistent::default()
+            }),
+            ..Output::default()
+        };
+        h.observe_step(&server(0, 1, None, false), &node, &out);
+        assert_eq!(h.votes, vec![(1, 1), (1, 2)]);
+        // A candidacy is a vote for itself.
+        let mut h = NodeHistory::default();
+        let out = Output::default();
+        h.observe_step(
+            &server(0, 1, None, false),
+            &server(0, 2, Some(0), false),
+            &out,
+        );
+        assert_eq!(h.votes, vec![(2, 0)]);
+    }
+
+    /// The conflict-repair goal is reached when a follower answering an AppendEntries lost an
+    /// entry, not when it merely appended.
+    #[test]
+    fn a_conflict_is_repaired_only_when_an_entry_is_lost() {
+        let entry = |term| crate::protocol::types::Entry {
+            term,
+            command: Some(term),
+        };
+        let with = |terms: &[Term]| {
+            let mut node = server(0, 2, None, false);
+            terms.iter().for_each(|&t| {
+                node.log.append(entry(t));
+            });
+            node
+        };
+        let ack = Output {
+            messages: vec![(
+                1,
+                Message::AppendEntriesReply {
+                    term: 2,
+                    success: true,
+                    match_index: 2,
+                    conflict_term: None,
+                    conflict_index: 0,
+                },
+            )],
+            ..Output::default()
+        };
+        let mut h = NodeHistory::default();
+        h.observe_step(&with(&[1]), &with(&[1, 2]), &ack);
+        assert!(!h.truncated_conflict, "an append repairs nothing");
+        h.observe_step(&with(&[1, 1]), &with(&[1, 2]), &Output::default());
+        assert!(!h.truncated_conflict, "no AppendEntries answered");
+        h.observe_step(&with(&[1, 1]), &with(&[1, 2]), &ack);
+        assert!(h.truncated_conflict);
     }
 
     #[test]

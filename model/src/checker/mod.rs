@@ -3,8 +3,8 @@
 
 pub mod actors;
 pub mod bounds;
-pub mod commands;
 pub mod cli;
+pub mod commands;
 pub mod counterexample;
 pub mod properties;
 pub mod report;

@@ -7,9 +7,10 @@ use crate::judge::invariants::{leader_append_only, Property, Violation};
 use crate::judge::service::decode_service;
 use crate::protocol::message::Message;
 use crate::protocol::node::{Apply, Node, Output};
-use crate::protocol::types::{Command, Index, NodeId, Term};
+use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An entry a server applied: its term, its command, and the server's term when it applied it
 /// (the term in which the entry was known committed).
@@ -20,14 +21,68 @@ pub struct Applied {
     pub commit_term: Term,
 }
 
+/// One election the server won: the term, and its log as it was when it became leader (shared:
+/// every later copy of the history points at the same log).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Election {
+    pub term: Term,
+    pub log: Arc<ElectedLog>,
+}
+
+/// A leader's log when it was elected: what its snapshot held (the reference service's
+/// commands at `1..=snapshot_index`, `None` when the snapshot does not decode to exactly that
+/// many) and its entries after the snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ElectedLog {
+    pub snapshot_index: Index,
+    pub snapshot: Option<Vec<Option<Command>>>,
+    pub entries: Vec<Entry>,
+}
+
+impl ElectedLog {
+    fn of(node: &Node) -> ElectedLog {
+        let log = node.log();
+        let commands = decode_service(node.snapshot_data());
+        ElectedLog {
+            snapshot_index: log.snapshot_index(),
+            snapshot: (commands.len() as Index == log.snapshot_index()).then_some(commands),
+            entries: log.entries().to_vec(),
+        }
+    }
+
+    /// Did the leader hold the entry `(term, command)` at `index` (in its snapshot: the command)?
+    pub fn holds(&self, index: Index, term: Term, command: Option<Command>) -> bool {
+        match self.at(index) {
+            Ok(Some((Some(t), c))) => (t, c) == (term, command),
+            Ok(Some((None, c))) => c == command,
+            Ok(None) | Err(()) => false,
+        }
+    }
+
+    /// What the leader held at `index`: `Ok(Some((Some(term), command)))` for an entry,
+    /// `Ok(Some((None, command)))` for a command its snapshot held, `Ok(None)` for nothing,
+    /// `Err(())` inside a snapshot that did not decode.
+    pub fn at(&self, index: Index) -> Result<Option<(Option<Term>, Option<Command>)>, ()> {
+        if index == 0 {
+            return Ok(None);
+        }
+        if index <= self.snapshot_index {
+            let snapshot = self.snapshot.as_ref().ok_or(())?;
+            return Ok(snapshot.get(index as usize - 1).map(|&c| (None, c)));
+        }
+        let k = (index - self.snapshot_index - 1) as usize;
+        Ok(self.entries.get(k).map(|e| (Some(e.term), e.command)))
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NodeHistory {
     /// How many times the server was restarted from its persisted state.
     pub restarts: u32,
     /// The highest current term the server ever had (across incarnations).
     pub max_term: Term,
-    /// Terms in which the server was seen becoming leader, in order.
-    pub elected: Vec<Term>,
+    /// The elections the server was seen winning, in order, each with its log then.
+    pub elected: Vec<Election>,
     /// Every vote the server was seen granting (its own candidacies included): `(term,
     /// candidate)`, sorted.
     pub votes: Vec<(Term, NodeId)>,
@@ -169,7 +224,10 @@ impl NodeHistory {
     fn observe_roles_and_votes(&mut self, before: &Node, after: &Node, out: &Output) {
         let term = after.current_term();
         if after.is_leader() && !(before.is_leader() && before.current_term() == term) {
-            self.elected.push(term);
+            self.elected.push(Election {
+                term,
+                log: Arc::new(ElectedLog::of(after)),
+            });
         }
         for (to, msg) in &out.messages {
             if let Message::RequestVoteReply {
@@ -327,7 +385,9 @@ impl NodeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::invariants::{election_safety, one_vote_per_term, NodeView};
+    use crate::judge::invariants::{
+        election_safety, leader_completeness, one_vote_per_term, NodeView,
+    };
     use crate::judge::service::encode_service;
     use crate::protocol::config::Config;
     use crate::protocol::log::Log;
@@ -382,7 +442,8 @@ mod tests {
             let before = server(id, 1, Some(id), false);
             h.observe_step(&before, &server(id, 1, Some(id), true), &Output::default());
         }
-        assert_eq!((&hs[0].elected, &hs[1].elected), (&vec![1], &vec![1]));
+        let terms = |h: &NodeHistory| h.elected.iter().map(|e| e.term).collect::<Vec<_>>();
+        assert_eq!((terms(&hs[0]), terms(&hs[1])), (vec![1], vec![1]));
         let v = election_safety(&views(&hs)).expect_err("two leaders of term 1");
         assert_eq!(
             (v.property, v.nodes, v.term),
@@ -400,10 +461,45 @@ mod tests {
             &server(0, 2, None, true),
             &out,
         );
-        assert_eq!(h.elected, vec![2]);
+        let terms = |h: &NodeHistory| h.elected.iter().map(|e| e.term).collect::<Vec<_>>();
+        assert_eq!(terms(&h), vec![2]);
         // Staying leader of the same term is no new election.
         h.observe_step(&server(0, 2, None, true), &server(0, 2, None, true), &out);
-        assert_eq!(h.elected, vec![2]);
+        assert_eq!(terms(&h), vec![2]);
+    }
+
+    /// A leader of term 2 elected without the entry committed in term 1, which then steps down
+    /// (no live leader is left), still breaks LeaderCompleteness: the ghost kept its log.
+    #[test]
+    fn a_leader_that_lacked_a_committed_entry_is_caught_after_it_stepped_down() {
+        let mut hs = vec![NodeHistory::default(), NodeHistory::default()];
+        let out = Output::default();
+        hs[0].observe_step(
+            &server(0, 2, Some(0), false),
+            &server(0, 2, Some(0), true),
+            &out,
+        );
+        hs[0].observe_step(
+            &server(0, 2, Some(0), true),
+            &server(0, 3, None, false),
+            &out,
+        );
+        hs[1].applied.insert(
+            1,
+            Applied {
+                term: 1,
+                command: Some(5),
+                commit_term: 1,
+            },
+        );
+        let v = leader_completeness(&views(&hs)).expect_err("leader of term 2 lacked index 1");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::LeaderCompleteness, vec![0, 1], Some(1), Some(2))
+        );
+        // Committed in term 2 itself: nothing is owed to the leader of term 2.
+        hs[1].applied.get_mut(&1).expect("applied").commit_term = 2;
+        assert_eq!(leader_completeness(&views(&hs)), Ok(()));
     }
 
     /// A server that grants votes to two candidates of term 1 on the wire, without a

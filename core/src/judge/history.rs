@@ -42,10 +42,10 @@ pub struct ElectedLog {
 impl ElectedLog {
     fn of(node: &Node) -> ElectedLog {
         let log = node.log();
-        let commands = decode_service(node.snapshot_data());
+        let commands = decode_service(node.snapshot_data()).ok();
         ElectedLog {
             snapshot_index: log.snapshot_index(),
-            snapshot: (commands.len() as Index == log.snapshot_index()).then_some(commands),
+            snapshot: commands.filter(|c| c.len() as Index == log.snapshot_index()),
             entries: log.entries().to_vec(),
         }
     }
@@ -325,11 +325,40 @@ impl NodeHistory {
 
     /// The state machine was replaced by a snapshot of every command up to `index`: each must be
     /// what this server applied there before (StateMachineSafety), and it joins the history.
+    /// A snapshot that does not decode to exactly `index` commands breaks StateMachineSafety:
+    /// the state machine would hold something other than the entries `1..=index`.
     fn observe_snapshot(&mut self, id: NodeId, index: Index, data: &[u8]) {
-        let commands = decode_service(data);
-        if commands.len() as Index != index {
-            return; // not the reference encoding: opaque to the ghost
-        }
+        let commands = match decode_service(data) {
+            Ok(commands) if commands.len() as Index == index => commands,
+            Ok(commands) => {
+                let detail = format!(
+                    "server {id}'s state machine was handed a snapshot covering index {index} \
+                     that holds {} commands",
+                    commands.len()
+                );
+                let v = Violation::new(
+                    Property::StateMachineSafety,
+                    vec![id],
+                    Some(index),
+                    None,
+                    detail,
+                );
+                return self.record(v);
+            }
+            Err(e) => {
+                let detail = format!(
+                    "server {id}'s state machine was handed a snapshot covering index {index}: {e}"
+                );
+                let v = Violation::new(
+                    Property::StateMachineSafety,
+                    vec![id],
+                    Some(index),
+                    None,
+                    detail,
+                );
+                return self.record(v);
+            }
+        };
         for (k, command) in (1..).zip(commands) {
             let before = self
                 .applied
@@ -609,6 +638,22 @@ mod tests {
             (Property::StateMachineSafety, Some(1))
         );
         assert_eq!(h.snapshot_applied.get(&1), Some(&Some(6)));
+    }
+
+    /// A snapshot that does not decode, or decodes to the wrong number of commands, is a
+    /// StateMachineSafety violation, never an empty service.
+    #[test]
+    fn a_snapshot_that_does_not_decode_violates_state_machine_safety() {
+        for data in [b"garbage".to_vec(), encode_service(&[Some(1)])] {
+            let mut h = NodeHistory::default();
+            h.observe_snapshot(0, 2, &data);
+            let v = h.violation.expect("recorded");
+            assert_eq!(
+                (v.property, v.nodes, v.index),
+                (Property::StateMachineSafety, vec![0], Some(2))
+            );
+            assert!(h.snapshot_applied.is_empty());
+        }
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl Rewrite<Id> for ServerState {
             self.durable
                 .as_ref()
                 .map(|p| Arc::new(rename_persistent(p, plan))),
+            Arc::clone(&self.service),
             Arc::new(rename_history(&self.history, plan)),
             self.proposed,
             self.heartbeats,

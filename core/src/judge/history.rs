@@ -92,6 +92,9 @@ pub struct NodeHistory {
     /// leader, or loaded on restart), by index: the snapshot's service state decoded with the
     /// reference encoding (`cluster::decode_service`). Opaque snapshots record nothing.
     pub snapshot_applied: BTreeMap<Index, Option<Command>>,
+    /// Every command a snapshot of this server held, by index: those it took (compacting its
+    /// log), installed or loaded on restart, decoded with the reference encoding.
+    pub snapshots: BTreeMap<Index, Option<Command>>,
     /// The server, as a follower, had conflicting entries removed by a leader.
     pub truncated_conflict: bool,
     /// The server installed a snapshot sent by a leader.
@@ -112,6 +115,7 @@ impl NodeHistory {
             votes,
             applied,
             snapshot_applied,
+            snapshots,
             truncated_conflict,
             installed_snapshot,
             restarted_from_snapshot,
@@ -123,6 +127,7 @@ impl NodeHistory {
         votes.clear();
         applied.clear();
         snapshot_applied.clear();
+        snapshots.clear();
         *truncated_conflict = false;
         *installed_snapshot = false;
         *restarted_from_snapshot = false;
@@ -178,6 +183,7 @@ impl NodeHistory {
         }
         self.max_term = self.max_term.max(after.current_term());
         self.observe_roles_and_votes(before, after, out);
+        self.observe_compaction(before, after, out);
         self.observe_log_repairs(before, after, out);
         // The apply stream, in order: each entry is the next index, each snapshot lies beyond
         // what the state machine already holds (no rollback, nothing applied twice).
@@ -246,6 +252,54 @@ impl NodeHistory {
         if (term, after.voted_for()) != (before.current_term(), before.voted_for()) {
             if let Some(c) = after.voted_for() {
                 self.vote(term, c);
+            }
+        }
+    }
+
+    /// SnapshotCommitted, as a transition: a server that compacted its log in a step (its
+    /// snapshot index rose, and its state machine was handed no snapshot, so it took the
+    /// snapshot itself) compacted only what it knew committed before the step, and its new
+    /// snapshot holds exactly the commands `1..=index`; they join `snapshots`.
+    fn observe_compaction(&mut self, before: &Node, after: &Node, out: &Output) {
+        let (id, index) = (after.id(), after.log().snapshot_index());
+        if index <= before.log().snapshot_index()
+            || out
+                .apply
+                .iter()
+                .any(|a| matches!(a, Apply::Snapshot { .. }))
+        {
+            return;
+        }
+        if index > before.commit_index() {
+            let detail = format!(
+                "server {id} compacted its log up to index {index} with commit index {}",
+                before.commit_index()
+            );
+            self.record(Violation::new(
+                Property::SnapshotCommitted,
+                vec![id],
+                Some(index),
+                after.log().term_at(index),
+                detail,
+            ));
+        }
+        match decode_service(after.snapshot_data()) {
+            Ok(commands) if commands.len() as Index == index => {
+                self.snapshots.extend((1..).zip(commands));
+            }
+            decoded => {
+                let held = match decoded {
+                    Ok(commands) => format!("{} commands", commands.len()),
+                    Err(e) => e,
+                };
+                let detail = format!("server {id}'s snapshot covering index {index} holds {held}");
+                self.record(Violation::new(
+                    Property::SnapshotCommitted,
+                    vec![id],
+                    Some(index),
+                    None,
+                    detail,
+                ));
             }
         }
     }
@@ -378,6 +432,7 @@ impl NodeHistory {
                 ));
             }
             self.snapshot_applied.insert(k, command);
+            self.snapshots.insert(k, command);
         }
     }
 
@@ -415,7 +470,7 @@ impl NodeHistory {
 mod tests {
     use super::*;
     use crate::judge::invariants::{
-        election_safety, leader_completeness, one_vote_per_term, NodeView,
+        election_safety, leader_completeness, one_vote_per_term, snapshot_committed, NodeView,
     };
     use crate::judge::service::encode_service;
     use crate::protocol::config::Config;
@@ -529,6 +584,81 @@ mod tests {
         // Committed in term 2 itself: nothing is owed to the leader of term 2.
         hs[1].applied.get_mut(&1).expect("applied").commit_term = 2;
         assert_eq!(leader_completeness(&views(&hs)), Ok(()));
+    }
+
+    /// A follower (term 1, commit index `commit`) holding entries of term 1 at `1..=last`.
+    fn holding(last: Index, commit: Index) -> Node {
+        let mut node = server(0, 1, None, false);
+        for k in 1..=last {
+            node.log.append(crate::protocol::types::Entry {
+                term: 1,
+                command: Some(k),
+            });
+        }
+        node.commit_index = commit;
+        node.last_applied = commit;
+        node
+    }
+
+    /// Compacting the log beyond the commit index breaks SnapshotCommitted, even when the
+    /// snapshot's contents are well formed.
+    #[test]
+    fn compacting_beyond_the_commit_index_violates_snapshot_committed() {
+        let before = holding(3, 1);
+        let mut after = before.clone();
+        after.log.compact(3);
+        after.snapshot = encode_service(&[Some(1), Some(2), Some(3)]);
+        let mut h = NodeHistory::default();
+        h.observe_step(&before, &after, &Output::default());
+        let v = h.violation.expect("recorded");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::SnapshotCommitted, vec![0], Some(3), Some(1))
+        );
+        // Up to the commit index it holds.
+        let mut after = before.clone();
+        after.log.compact(1);
+        after.snapshot = encode_service(&[Some(1)]);
+        let mut h = NodeHistory::default();
+        h.observe_step(&before, &after, &Output::default());
+        assert_eq!(h.violation, None);
+        assert_eq!(h.snapshots.get(&1), Some(&Some(1)));
+    }
+
+    /// A compaction whose snapshot does not hold exactly `1..=index` breaks SnapshotCommitted.
+    #[test]
+    fn a_compaction_that_does_not_hold_its_prefix_violates_snapshot_committed() {
+        let before = holding(3, 3);
+        let mut after = before.clone();
+        after.log.compact(3);
+        after.snapshot = encode_service(&[Some(1)]);
+        let mut h = NodeHistory::default();
+        h.observe_step(&before, &after, &Output::default());
+        let v = h.violation.expect("recorded");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::SnapshotCommitted, vec![0], Some(3), None)
+        );
+    }
+
+    /// A snapshot holding a command nobody applied at its index breaks SnapshotCommitted.
+    #[test]
+    fn a_snapshot_holding_what_was_never_committed_violates_snapshot_committed() {
+        let mut hs = vec![NodeHistory::default(), NodeHistory::default()];
+        let applied = Applied {
+            term: 1,
+            command: Some(5),
+            commit_term: 1,
+        };
+        hs[0].applied.insert(1, applied);
+        hs[1].snapshots.insert(1, Some(5));
+        assert_eq!(snapshot_committed(&views(&hs)), Ok(()));
+        hs[1].snapshots.insert(2, Some(6));
+        let v = snapshot_committed(&views(&hs)).expect_err("index 2 was never applied");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::SnapshotCommitted, vec![1], Some(2), None)
+        );
     }
 
     /// A server that grants votes to two candidates of term 1 on the wire, without a

@@ -36,6 +36,9 @@ pub enum Property {
     LogTermsValid,
     /// Auxiliary: every committed entry is held by a majority of persisted logs.
     CommittedOnMajority,
+    /// A server compacts only what it knew committed, and every command a snapshot held is the
+    /// command committed at its index.
+    SnapshotCommitted,
 }
 
 impl Property {
@@ -51,6 +54,7 @@ impl Property {
             Property::CommitMonotonic => "CommitMonotonic",
             Property::LogTermsValid => "LogTermsValid",
             Property::CommittedOnMajority => "CommittedOnMajority",
+            Property::SnapshotCommitted => "SnapshotCommitted",
         }
     }
 }
@@ -125,7 +129,7 @@ pub type Check = fn(&[NodeView]) -> Result<(), Violation>;
 
 /// Every state property, primary ones first. Transition properties (LeaderAppendOnly,
 /// TermMonotonic, CommitMonotonic) are checked as steps happen and read back from the histories.
-pub const PROPERTIES: [(Property, Check); 10] = [
+pub const PROPERTIES: [(Property, Check); 11] = [
     (Property::ElectionSafety, election_safety),
     (Property::LogMatching, log_matching),
     (Property::LeaderCompleteness, leader_completeness),
@@ -142,6 +146,7 @@ pub const PROPERTIES: [(Property, Check); 10] = [
     }),
     (Property::LogTermsValid, log_terms_valid),
     (Property::CommittedOnMajority, committed_on_majority),
+    (Property::SnapshotCommitted, snapshot_committed),
 ];
 
 /// Check every property; the first violation found, in `PROPERTIES` order.
@@ -507,6 +512,41 @@ pub fn committed_on_majority(views: &[NodeView]) -> Result<(), Violation> {
                      {holders} of {n} persisted logs hold it"
                 ),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// SnapshotCommitted: no server compacted beyond its commit index (a transition, recorded by
+/// the history), and every command any snapshot held (`NodeHistory::snapshots`: taken,
+/// installed or loaded) is the command of an entry some server applied at that index.
+pub fn snapshot_committed(views: &[NodeView]) -> Result<(), Violation> {
+    recorded(views, Property::SnapshotCommitted)?;
+    if views.iter().all(|v| v.history.snapshots.is_empty()) {
+        return Ok(());
+    }
+    let mut committed: BTreeMap<Index, Vec<Option<Command>>> = BTreeMap::new();
+    for v in views {
+        for (&index, a) in &v.history.applied {
+            committed.entry(index).or_default().push(a.command);
+        }
+    }
+    for v in views {
+        for (&index, command) in &v.history.snapshots {
+            let applied = committed.get(&index).map_or(&[][..], Vec::as_slice);
+            if !applied.contains(command) {
+                return Err(Violation::new(
+                    Property::SnapshotCommitted,
+                    vec![v.id],
+                    Some(index),
+                    None,
+                    format!(
+                        "a snapshot of server {} held {command:?} at index {index}, where the \
+                         entries applied were {applied:?}",
+                        v.id
+                    ),
+                ));
+            }
         }
     }
     Ok(())

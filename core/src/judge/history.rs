@@ -3,7 +3,8 @@
 //! highest term it reached, and the first transition-property violation seen in one of its steps.
 //! Invariants are stated over node states plus these histories.
 
-use crate::judge::invariants::{leader_append_only, Property, Violation};
+use crate::judge::invariants::fast::leader_append_only;
+use crate::judge::invariants::{Property, Violation};
 use crate::judge::service::decode_service;
 use crate::protocol::message::Message;
 use crate::protocol::node::{Apply, Node, Output};
@@ -53,26 +54,42 @@ impl ElectedLog {
     /// Did the leader hold the entry `(term, command)` at `index` (in its snapshot: the command)?
     pub fn holds(&self, index: Index, term: Term, command: Option<Command>) -> bool {
         match self.at(index) {
-            Ok(Some((Some(t), c))) => (t, c) == (term, command),
-            Ok(Some((None, c))) => c == command,
-            Ok(None) | Err(()) => false,
+            Held::Entry(t, c) => (t, c) == (term, command),
+            Held::InSnapshot(c) => c == command,
+            Held::Nothing | Held::Undecodable => false,
         }
     }
 
-    /// What the leader held at `index`: `Ok(Some((Some(term), command)))` for an entry,
-    /// `Ok(Some((None, command)))` for a command its snapshot held, `Ok(None)` for nothing,
-    /// `Err(())` inside a snapshot that did not decode.
-    pub fn at(&self, index: Index) -> Result<Option<(Option<Term>, Option<Command>)>, ()> {
+    /// What the leader held at `index`.
+    pub fn at(&self, index: Index) -> Held {
         if index == 0 {
-            return Ok(None);
+            return Held::Nothing;
         }
         if index <= self.snapshot_index {
-            let snapshot = self.snapshot.as_ref().ok_or(())?;
-            return Ok(snapshot.get(index as usize - 1).map(|&c| (None, c)));
+            let Some(snapshot) = &self.snapshot else {
+                return Held::Undecodable;
+            };
+            return snapshot
+                .get(index as usize - 1)
+                .map_or(Held::Nothing, |&c| Held::InSnapshot(c));
         }
         let k = (index - self.snapshot_index - 1) as usize;
-        Ok(self.entries.get(k).map(|e| (Some(e.term), e.command)))
+        self.entries
+            .get(k)
+            .map_or(Held::Nothing, |e| Held::Entry(e.term, e.command))
     }
+}
+
+/// What an elected leader's log held at one index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// An entry: its term and command.
+    Entry(Term, Option<Command>),
+    /// A command its snapshot held.
+    InSnapshot(Option<Command>),
+    Nothing,
+    /// The index is within a snapshot that does not decode.
+    Undecodable,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -567,3 +567,5 @@ impl Situation {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod violations;

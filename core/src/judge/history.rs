@@ -1,6 +1,6 @@
 //! Ghost history of one server, kept by whoever drives it (cluster driver, model checker) and
 //! surviving its crashes: terms it led, votes it granted, everything it ever applied, the
-//! highest term it reached, and the first transition-property violation seen in one of its steps.
+//! highest term it reached, and every transition-property violation seen in its steps.
 //! Invariants are stated over node states plus these histories.
 
 use crate::judge::invariants::fast::leader_append_only;
@@ -118,8 +118,9 @@ pub struct NodeHistory {
     pub installed_snapshot: bool,
     /// The server was restarted from a persisted snapshot.
     pub restarted_from_snapshot: bool,
-    /// The first violation of a transition property seen in one of the server's steps.
-    pub violation: Option<Violation>,
+    /// Every violation of a transition property seen in the server's steps and restarts, in
+    /// order (each once; a run stops at the first, so this stays short).
+    pub violations: Vec<Violation>,
 }
 
 impl NodeHistory {
@@ -136,7 +137,7 @@ impl NodeHistory {
             truncated_conflict,
             installed_snapshot,
             restarted_from_snapshot,
-            violation,
+            violations,
         } = self;
         *restarts = 0;
         *max_term = 0;
@@ -148,7 +149,7 @@ impl NodeHistory {
         *truncated_conflict = false;
         *installed_snapshot = false;
         *restarted_from_snapshot = false;
-        *violation = None;
+        violations.clear();
     }
 
     /// Record one step of `after`'s server (`before` is its state before the step) and check
@@ -477,8 +478,8 @@ impl NodeHistory {
     }
 
     fn record(&mut self, violation: Violation) {
-        if self.violation.is_none() {
-            self.violation = Some(violation);
+        if !self.violations.contains(&violation) {
+            self.violations.push(violation);
         }
     }
 }
@@ -627,7 +628,7 @@ mod tests {
         after.snapshot = encode_service(&[Some(1), Some(2), Some(3)]);
         let mut h = NodeHistory::default();
         h.observe_step(&before, &after, &Output::default());
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!(
             (v.property, v.nodes, v.index, v.term),
             (Property::SnapshotCommitted, vec![0], Some(3), Some(1))
@@ -638,7 +639,7 @@ mod tests {
         after.snapshot = encode_service(&[Some(1)]);
         let mut h = NodeHistory::default();
         h.observe_step(&before, &after, &Output::default());
-        assert_eq!(h.violation, None);
+        assert_eq!(h.violations, vec![]);
         assert_eq!(h.snapshots.get(&1), Some(&Some(1)));
     }
 
@@ -651,7 +652,7 @@ mod tests {
         after.snapshot = encode_service(&[Some(1)]);
         let mut h = NodeHistory::default();
         h.observe_step(&before, &after, &Output::default());
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!(
             (v.property, v.nodes, v.index, v.term),
             (Property::SnapshotCommitted, vec![0], Some(3), None)
@@ -779,7 +780,7 @@ mod tests {
             },
         );
         h.observe_snapshot(0, 1, &encode_service(&[Some(6)]));
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!(
             (v.property, v.index),
             (Property::StateMachineSafety, Some(1))
@@ -794,7 +795,7 @@ mod tests {
         for data in [b"garbage".to_vec(), encode_service(&[Some(1)])] {
             let mut h = NodeHistory::default();
             h.observe_snapshot(0, 2, &data);
-            let v = h.violation.expect("recorded");
+            let v = h.violations.first().cloned().expect("recorded");
             assert_eq!(
                 (v.property, v.nodes, v.index),
                 (Property::StateMachineSafety, vec![0], Some(2))
@@ -809,14 +810,14 @@ mod tests {
         h.observe_restart(&restored(2));
         assert!(h.restarted_from_snapshot);
         assert_eq!(h.snapshot_applied.len(), 2);
-        assert_eq!(h.violation, None);
+        assert_eq!(h.violations, vec![]);
     }
 
     #[test]
     fn the_state_machine_going_back_violates_commit_monotonic() {
         let mut h = NodeHistory::default();
         h.observe_step(&restored(3), &restored(1), &Output::default());
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
         assert!(v.detail.contains("state machine went back"), "{}", v.detail);
     }
@@ -839,13 +840,13 @@ mod tests {
         });
         let mut h = NodeHistory::default();
         h.observe_step(&node, &node, &out);
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
 
         // The same stream from a state machine at 0 is in order.
         let mut h = NodeHistory::default();
         h.observe_step(&restored(0), &node, &out);
-        assert_eq!(h.violation, None);
+        assert_eq!(h.violations, vec![]);
 
         // An entry applied twice is out of order too.
         let mut twice = Output::default();
@@ -858,6 +859,6 @@ mod tests {
         }
         let mut h = NodeHistory::default();
         h.observe_step(&node, &node, &twice);
-        assert_eq!(h.violation.map(|v| v.index), Some(Some(3)));
+        assert_eq!(h.violations.first().map(|v| v.index), Some(Some(3)));
     }
 }

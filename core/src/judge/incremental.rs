@@ -82,7 +82,7 @@ pub fn check_after(
 /// Could any property fail now? `false` only if none can.
 fn suspect(views: &[NodeView], i: usize, before: &Before, applies: &[Apply]) -> bool {
     let me = &views[i];
-    if me.history.violation.is_some() {
+    if !me.history.violations.is_empty() {
         return true;
     }
     let pair = |j: usize| [views[i], views[j]];

@@ -159,10 +159,8 @@ pub fn check_definitions(views: &[NodeView]) -> Result<(), Violation> {
 
 pub(crate) fn recorded(views: &[NodeView], property: Property) -> Result<(), Violation> {
     for v in views {
-        if let Some(violation) = &v.history.violation {
-            if violation.property == property {
-                return Err(violation.clone());
-            }
+        if let Some(violation) = v.history.violations.iter().find(|x| x.property == property) {
+            return Err(violation.clone());
         }
     }
     Ok(())

@@ -176,3 +176,34 @@ fn two_servers_applying_different_entries_violate_state_machine_safety() {
         (Property::StateMachineSafety, vec![0, 1], Some(1), Some(1))
     );
 }
+
+/// A history keeps every transition violation of a step, not only the first: here the term and
+/// the commit index both go back.
+#[test]
+fn a_history_keeps_every_transition_violation() {
+    let mut before = server(0, 2, &[entry(1, 1)], false);
+    before.commit_index = 1;
+    let after = server(0, 1, &[entry(1, 1)], false);
+    let mut h = NodeHistory::default();
+    h.observe_step(&before, &after, &Output::default());
+    let seen: Vec<_> = h
+        .violations
+        .iter()
+        .map(|v| (v.property, v.index, v.term))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Property::TermMonotonic, None, Some(1)),
+            (Property::CommitMonotonic, Some(0), None)
+        ]
+    );
+    let views = [view(0, Some(&after), None, &h)];
+    for (property, check) in DEFINITIONS {
+        let broken = matches!(
+            property,
+            Property::TermMonotonic | Property::CommitMonotonic
+        );
+        assert_eq!(check(&views).is_err(), broken, "{property}");
+    }
+}

@@ -199,6 +199,27 @@ impl NodeHistory {
         if let Err(v) = leader_append_only(before, after) {
             self.record(v);
         }
+        // After a step the state machine holds everything committed, unless the entry it
+        // needs next is gone: neither in the log nor covered by the snapshot.
+        let next = after.last_applied() + 1;
+        if next <= after.commit_index()
+            && next > after.log().snapshot_index()
+            && after.log().entry(next).is_none()
+        {
+            self.record(Violation::new(
+                Property::CommitMonotonic,
+                vec![id],
+                Some(next),
+                None,
+                format!(
+                    "server {id} has commit index {} but applied only through index {}: its \
+                     log lacks the entry at index {next} (snapshot up to index {})",
+                    after.commit_index(),
+                    after.last_applied(),
+                    after.log().snapshot_index()
+                ),
+            ));
+        }
         self.max_term = self.max_term.max(after.current_term());
         self.observe_roles_and_votes(before, after, out);
         self.observe_compaction(before, after, out);

@@ -207,3 +207,27 @@ fn a_history_keeps_every_transition_violation() {
         assert_eq!(check(&views).is_err(), broken, "{property}");
     }
 }
+
+/// A server whose commit index runs past an entry its log no longer holds (so its state
+/// machine silently stops short) breaks CommitMonotonic.
+#[test]
+fn a_committed_entry_missing_from_the_log_violates_commit_monotonic() {
+    let before = server(0, 1, &[entry(1, 1), entry(1, 2)], false);
+    let mut after = server(0, 1, &[entry(1, 1)], false);
+    after.commit_index = 2;
+    after.last_applied = 1;
+    let mut h = NodeHistory::default();
+    h.observe_step(&before, &after, &Output::default());
+    assert_eq!(
+        found(
+            &[view(0, Some(&after), None, &h)],
+            Property::CommitMonotonic
+        ),
+        (Property::CommitMonotonic, vec![0], Some(2), None)
+    );
+    // Applied through the commit index: nothing missing.
+    after.last_applied = 2;
+    let mut h = NodeHistory::default();
+    h.observe_step(&before, &after, &Output::default());
+    assert_eq!(h.violations, vec![]);
+}

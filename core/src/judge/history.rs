@@ -11,7 +11,6 @@ use crate::protocol::node::{Apply, Node, Output};
 use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// An entry a server applied: its term, its command, and the server's term when it applied it
 /// (the term in which the entry was known committed).
@@ -22,12 +21,12 @@ pub struct Applied {
     pub commit_term: Term,
 }
 
-/// One election the server won: the term, and its log as it was when it became leader (shared:
-/// every later copy of the history points at the same log).
+/// One election the server won: the term, and its log as it was when it became leader (a few
+/// entries in the checkers' bounded runs; the core shares nothing between threads, so no `Arc`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Election {
     pub term: Term,
-    pub log: Arc<ElectedLog>,
+    pub log: ElectedLog,
 }
 
 /// A leader's log when it was elected: what its snapshot held (the reference service's
@@ -271,7 +270,7 @@ impl NodeHistory {
         if after.is_leader() && !(before.is_leader() && before.current_term() == term) {
             self.elected.push(Election {
                 term,
-                log: Arc::new(ElectedLog::of(after)),
+                log: ElectedLog::of(after),
             });
         }
         for (to, msg) in &out.messages {

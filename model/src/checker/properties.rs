@@ -223,7 +223,7 @@ fn sometimes<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
 
 type Condition = fn(&RaftModel, &RaftState) -> bool;
 
-const ALWAYS: [Condition; 10] = [
+const ALWAYS: [Condition; PROPERTIES.len()] = [
     always::<0>,
     always::<1>,
     always::<2>,
@@ -234,6 +234,7 @@ const ALWAYS: [Condition; 10] = [
     always::<7>,
     always::<8>,
     always::<9>,
+    always::<10>,
 ];
 const _: () = assert!(
     ALWAYS.len() == PROPERTIES.len(),

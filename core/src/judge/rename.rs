@@ -2,7 +2,7 @@
 //! history and the messages it sends, as seen under a permutation of the server ids. The caller
 //! also says how commands are renamed (a checker may tag commands with their proposer).
 
-use crate::judge::history::{Applied, NodeHistory};
+use crate::judge::history::{Applied, ElectedLog, Election, NodeHistory};
 use crate::judge::service::{decode_service, encode_service};
 use crate::protocol::log::Log;
 use crate::protocol::message::Message;
@@ -40,12 +40,29 @@ where
     /// A snapshot of the reference service with its commands renamed. A snapshot that is not
     /// exactly one of the service's encodings is opaque to the renaming and kept as it is.
     pub fn snapshot(&self, data: &[u8]) -> Vec<u8> {
-        let commands = decode_service(data);
-        if data.is_empty() || encode_service(&commands) != data {
-            return data.to_vec();
+        match decode_service(data) {
+            Ok(commands) if !data.is_empty() && encode_service(&commands) == data => {
+                encode_service(&self.service(&commands))
+            }
+            _ => data.to_vec(),
         }
-        let renamed: Vec<Option<Command>> = commands.iter().map(|c| c.map(&self.command)).collect();
-        encode_service(&renamed)
+    }
+
+    /// A service state (commands applied, index 1 first) with its commands renamed.
+    pub fn service(&self, commands: &[Option<Command>]) -> Vec<Option<Command>> {
+        commands.iter().map(|c| c.map(&self.command)).collect()
+    }
+
+    /// An election won, with the leader's log then.
+    fn election(&self, e: &Election) -> Election {
+        Election {
+            term: e.term,
+            log: std::sync::Arc::new(ElectedLog {
+                snapshot_index: e.log.snapshot_index,
+                snapshot: e.log.snapshot.as_deref().map(|c| self.service(c)),
+                entries: self.entries(&e.log.entries),
+            }),
+        }
     }
 
     /// The same server with every id (its own, its vote, its leader hint, the votes it counts as
@@ -86,7 +103,8 @@ where
         }
     }
 
-    /// The ghost history: the votes granted, the nodes a violation names, the commands applied.
+    /// The ghost history: the votes granted, the nodes a violation names, the commands applied,
+    /// the elected leaders' logs.
     pub fn history(&self, h: &NodeHistory) -> NodeHistory {
         let mut votes: Vec<_> = h.votes.iter().map(|&(t, c)| (t, (self.id)(c))).collect();
         votes.sort_unstable();
@@ -97,6 +115,7 @@ where
         NodeHistory {
             votes,
             violation,
+            elected: h.elected.iter().map(|e| self.election(e)).collect(),
             applied: h
                 .applied
                 .iter()
@@ -207,7 +226,7 @@ mod tests {
         assert_eq!(progress[0].match_index, 0);
         assert_eq!(progress[2].match_index, 1);
         assert_eq!(m.log.entries()[0].command, Some(11));
-        assert_eq!(decode_service(&m.snapshot), vec![Some(8), None]);
+        assert_eq!(decode_service(&m.snapshot), Ok(vec![Some(8), None]));
         assert_eq!(m.current_term, 2);
         let p = r.persistent(&n.persisted());
         assert_eq!(p.voted_for, Some(1));
@@ -248,6 +267,17 @@ mod tests {
             },
         );
         h.snapshot_applied.insert(1, Some(5));
+        h.elected.push(Election {
+            term: 1,
+            log: std::sync::Arc::new(ElectedLog {
+                snapshot_index: 1,
+                snapshot: Some(vec![Some(6)]),
+                entries: vec![Entry {
+                    term: 1,
+                    command: Some(7),
+                }],
+            }),
+        });
         let r = Renaming {
             id: swap01,
             command: plus_one,
@@ -256,6 +286,8 @@ mod tests {
         assert_eq!(g.votes, vec![(1, 1), (2, 2)]);
         assert_eq!(g.applied[&1].command, Some(5));
         assert_eq!(g.snapshot_applied[&1], Some(6));
+        assert_eq!(g.elected[0].log.snapshot, Some(vec![Some(7)]));
+        assert_eq!(g.elected[0].log.entries[0].command, Some(8));
         assert_eq!(r.snapshot(b"opaque"), b"opaque".to_vec());
         let append = Message::AppendEntries {
             term: 1,

@@ -7,7 +7,7 @@ use super::bounds::{Bounds, NetworkKind};
 use super::properties::Flags;
 use raft_core::service::{decode_service, encode_service};
 use raft_core::{
-    Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
+    Apply, Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
 };
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
@@ -60,8 +60,10 @@ pub enum ModelTimer {
     Snapshot,
 }
 
-/// One server: its node, what it last persisted (`None`: nothing yet), its ghost history and
-/// how many proposals it accepted. After a crash the actor's last state stays in the model
+/// One server: its node, what it last persisted (`None`: nothing yet), its service (the commands
+/// its state machine applied, index 1 first: kept from the apply stream, as the cluster driver
+/// does, reset from the snapshot on restart), its ghost history and how many proposals it
+/// accepted. After a crash the actor's last state stays in the model
 /// state, so these fields describe a crashed server too (its `node` is then stale).
 ///
 /// Built once by [`ServerState::new`] and then shared (behind an `Arc`) by every model state that
@@ -72,6 +74,7 @@ pub enum ModelTimer {
 pub struct ServerState {
     pub node: Node,
     pub durable: Option<Arc<Persistent>>,
+    pub service: Arc<Vec<Option<Command>>>,
     pub history: Arc<NodeHistory>,
     pub proposed: u8,
     pub heartbeats: u8,
@@ -90,16 +93,19 @@ impl ServerState {
     pub fn new(
         node: Node,
         durable: Option<Arc<Persistent>>,
+        service: Arc<Vec<Option<Command>>>,
         history: Arc<NodeHistory>,
         proposed: u8,
         heartbeats: u8,
         snapshots: u8,
     ) -> ServerState {
         let mut h = digest_hasher();
-        (&node, &durable, &history, proposed, heartbeats, snapshots).hash(&mut h);
+        let fields = (&node, &durable, &service, &history);
+        (fields, proposed, heartbeats, snapshots).hash(&mut h);
         ServerState {
             node,
             durable,
+            service,
             history,
             proposed,
             heartbeats,
@@ -119,6 +125,7 @@ impl PartialEq for ServerState {
         self.digest == other.digest
             && self.node == other.node
             && self.durable == other.durable
+            && self.service == other.service
             && self.history == other.history
             && (self.proposed, self.heartbeats, self.snapshots)
                 == (other.proposed, other.heartbeats, other.snapshots)
@@ -176,19 +183,31 @@ pub struct RaftActor {
     pub snapshots: u8,
 }
 
-/// The service's snapshot of everything `node` applied, exactly as the cluster driver's
-/// `Op::Snapshot` encodes it (`cluster::encode_service`): the commands of the snapshot it holds,
-/// then those of its log entries up to `last_applied` (applied entries are committed, so the log
-/// still holds what was applied there).
-pub fn service_snapshot(node: &Node) -> Vec<u8> {
-    let log = node.log();
-    let mut applied = decode_service(node.snapshot_data());
-    applied.extend(
-        log.iter()
-            .take_while(|(i, _)| *i <= node.last_applied())
-            .map(|(_, e)| e.command),
-    );
-    encode_service(&applied)
+/// The service's snapshot of everything it applied, exactly as the cluster driver's
+/// `Op::Snapshot` encodes it: its own record of the apply stream, not a rebuild from the log
+/// (whether the log still holds what was applied is part of what is checked).
+pub fn service_snapshot(state: &ServerState) -> Vec<u8> {
+    encode_service(&state.service)
+}
+
+/// `service` after the state machine received `applies` (an entry at index `i` replaces
+/// whatever was at `i..`; a snapshot replaces everything; one that does not decode leaves an
+/// empty service, and the ghost history records the violation).
+fn applied(service: &Arc<Vec<Option<Command>>>, applies: &[Apply]) -> Arc<Vec<Option<Command>>> {
+    if applies.is_empty() {
+        return Arc::clone(service);
+    }
+    let mut service = Vec::clone(service);
+    for apply in applies {
+        match apply {
+            Apply::Entry { index, command, .. } => {
+                service.truncate((*index as usize).saturating_sub(1));
+                service.push(*command);
+            }
+            Apply::Snapshot { data, .. } => service = decode_service(data).unwrap_or_default(),
+        }
+    }
+    Arc::new(service)
 }
 
 /// The command a client proposes to server `id` next (its own, tagged with `id`).
@@ -250,6 +269,7 @@ impl RaftActor {
                 Some(p) => Some(Arc::new(p)),
                 None => state.durable.clone(),
             },
+            applied(&state.service, &out.apply),
             if history_changed {
                 Arc::new(history)
             } else {
@@ -288,18 +308,22 @@ impl Actor for RaftActor {
                 Node::new(id, self.config.clone()),
                 None,
                 Arc::default(),
+                Arc::default(),
                 0,
                 0,
                 0,
             ),
             Some(saved) => {
                 let persisted = saved.durable.as_deref().cloned().unwrap_or_default();
+                // One that does not decode: the history's `observe_restart` records it.
+                let service = decode_service(&persisted.snapshot).unwrap_or_default();
                 let node = Node::restart(id, self.config.clone(), persisted);
                 let mut history = (*saved.history).clone();
                 history.observe_restart(&node);
                 ServerState::new(
                     node,
                     saved.durable.clone(),
+                    Arc::new(service),
                     Arc::new(history),
                     saved.proposed,
                     saved.heartbeats,
@@ -352,7 +376,7 @@ impl Actor for RaftActor {
             {
                 Input::Snapshot {
                     index: state.node.last_applied(),
-                    data: service_snapshot(&state.node),
+                    data: service_snapshot(state),
                 }
             }
             _ => {

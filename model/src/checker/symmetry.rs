@@ -29,6 +29,7 @@ impl Rewrite<Id> for ServerState {
         ServerState::new(
             r.node(&self.node),
             self.durable.as_ref().map(|p| Arc::new(r.persistent(p))),
+            Arc::new(r.service(&self.service)),
             Arc::new(r.history(&self.history)),
             self.proposed,
             self.heartbeats,
@@ -114,7 +115,7 @@ fn blind_key(state: &RaftState, i: usize) -> impl Ord {
             s.history.applied.len(),
         ),
         log,
-        s.history.elected.clone(),
+        s.history.elected.iter().map(|e| e.term).collect::<Vec<_>>(),
         timers,
     )
 }
@@ -387,7 +388,8 @@ mod tests {
                         raft_core::Message::InstallSnapshot { .. } => {
                             let mut m = (*env.msg.0).clone();
                             if let raft_core::Message::InstallSnapshot { data, .. } = &mut m {
-                                let service = raft_core::service::decode_service(data);
+                                let service =
+                                    raft_core::service::decode_service(data).expect("a service");
                                 let renamed: Vec<_> = service
                                     .iter()
                                     .map(|c| c.map(|c| commands::renamed(c, rename)))
@@ -416,6 +418,17 @@ mod tests {
                 assert_eq!(t.history.votes, votes);
                 if let (Some(d), Some(e)) = (&s.durable, &t.durable) {
                     assert_eq!(e.voted_for, d.voted_for.map(rename));
+                }
+                let service: Vec<_> = s
+                    .service
+                    .iter()
+                    .map(|c| c.map(|c| commands::renamed(c, rename)))
+                    .collect();
+                assert_eq!(*t.service, service);
+                for (e, f) in s.history.elected.iter().zip(&t.history.elected) {
+                    for (a, b) in e.log.entries.iter().zip(&f.log.entries) {
+                        assert_eq!(b.command, a.command.map(|c| commands::renamed(c, rename)));
+                    }
                 }
                 for ((_, a), (_, b)) in s.node.log().iter().zip(t.node.log().iter()) {
                     assert_eq!(b.command, a.command.map(|c| commands::renamed(c, rename)));

@@ -320,8 +320,9 @@ impl fmt::Display for Summary {
                 self.not_applicable_note()
             ),
             (None, false, false) => format!(
-                "result: FAILED: exhaustive, no violation, but situations NOT reached: {}",
-                unreached.join("; ")
+                "result: FAILED: exhaustive, no violation, but situations NOT reached: {}{}",
+                unreached.join("; "),
+                self.stopped_by()
             ),
             (Some(why), false, _) => format!(
                 "result: NOT exhaustive ({why}): no violation found in the states explored, \
@@ -361,6 +362,24 @@ impl Summary {
             format!(
                 "{reach}; {} (judged as leaves, not expanded)",
                 refused.join(", ")
+            )
+        }
+    }
+
+    /// The bounds that refused transitions, which may be what kept a goal out of reach.
+    fn stopped_by(&self) -> String {
+        let flags: Vec<&str> = Bound::ALL
+            .iter()
+            .zip(self.refused)
+            .filter(|(_, n)| *n > 0)
+            .map(|(b, _)| b.flag())
+            .collect();
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the bounds that refused transitions, which may keep them out of reach: {})",
+                flags.join(", ")
             )
         }
     }

@@ -368,7 +368,7 @@ impl Actor for RaftActor {
             }
             // The client finds the leader (a proposal to anyone else is a no-op in the core).
             ModelTimer::Propose if state.proposed < self.proposals && state.node.is_leader() => {
-                Input::Propose(proposal(node_id(id), &state))
+                Input::Propose(proposal(node_id(id), state))
             }
             ModelTimer::Snapshot
                 if state.snapshots < self.snapshots

@@ -9,7 +9,6 @@ use raft_core::judge::rename::Renaming;
 use raft_core::{Command, Node, NodeId, Role, MAX_SERVERS};
 use stateright::actor::Id;
 use stateright::{Rewrite, RewritePlan};
-use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 /// The renaming `plan` stands for: server ids, and commands' proposer tags with them.
@@ -154,10 +153,8 @@ pub fn permuted(state: &RaftState, to: &[usize]) -> RaftState {
 
 /// A fixed-key hash of a state (the same in every thread and every run).
 pub fn fingerprint(state: &RaftState) -> u64 {
-    let mut h = ahash::RandomState::with_seeds(0x5359_4d4d, 0x4554_5259, 0x4341_4e4f, 0x4e49_4341)
-        .build_hasher();
-    state.hash(&mut h);
-    h.finish()
+    ahash::RandomState::with_seeds(0x5359_4d4d, 0x4554_5259, 0x4341_4e4f, 0x4e49_4341)
+        .hash_one(state)
 }
 
 /// The representative of `state`'s class: servers sorted by what their names do not change;

@@ -256,8 +256,10 @@ mod tests {
     /// The votes and applied commands of a history are renamed; an opaque snapshot is kept.
     #[test]
     fn a_history_and_messages_are_renamed() {
-        let mut h = NodeHistory::default();
-        h.votes = vec![(1, 0), (2, 2)];
+        let mut h = NodeHistory {
+            votes: vec![(1, 0), (2, 2)],
+            ..NodeHistory::default()
+        };
         h.applied.insert(
             1,
             Applied {

@@ -148,7 +148,9 @@ pub fn run(
             break;
         }
         let mut next_level = Vec::new();
-        'level: for state in &level {
+        // Each state is dropped once expanded: the two levels are not both whole in memory.
+        'level: for state in level.drain(..) {
+            let state = &state;
             if last_tick.elapsed() >= Duration::from_millis(50) {
                 tick(search.outcome.total, search.outcome.unique, depth);
                 last_tick = Instant::now();
@@ -198,6 +200,7 @@ pub fn run(
             }
         }
         level = next_level;
+        level.shrink_to_fit();
         depth += 1;
     }
     let Search {

@@ -128,7 +128,7 @@ pub struct CheckArgs {
     /// bfs (shortest counterexamples), dfs (depth first), simulation (random walks).
     #[arg(long, value_enum, default_value = "bfs")]
     pub strategy: StrategyArg,
-    /// Checker threads.
+    /// Checker threads of dfs and simulation (bfs runs on one: its paths are shortest).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
     /// Seed of the simulation strategy.

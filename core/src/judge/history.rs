@@ -1,16 +1,16 @@
 //! Ghost history of one server, kept by whoever drives it (cluster driver, model checker) and
 //! surviving its crashes: terms it led, votes it granted, everything it ever applied, the
-//! highest term it reached, and the first transition-property violation seen in one of its steps.
+//! highest term it reached, and every transition-property violation seen in its steps.
 //! Invariants are stated over node states plus these histories.
 
-use crate::judge::invariants::{leader_append_only, Property, Violation};
+use crate::judge::invariants::fast::leader_append_only;
+use crate::judge::invariants::{Property, Violation};
 use crate::judge::service::decode_service;
 use crate::protocol::message::Message;
 use crate::protocol::node::{Apply, Node, Output};
 use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// An entry a server applied: its term, its command, and the server's term when it applied it
 /// (the term in which the entry was known committed).
@@ -21,12 +21,12 @@ pub struct Applied {
     pub commit_term: Term,
 }
 
-/// One election the server won: the term, and its log as it was when it became leader (shared:
-/// every later copy of the history points at the same log).
+/// One election the server won: the term, and its log as it was when it became leader (a few
+/// entries in the checkers' bounded runs; the core shares nothing between threads, so no `Arc`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Election {
     pub term: Term,
-    pub log: Arc<ElectedLog>,
+    pub log: ElectedLog,
 }
 
 /// A leader's log when it was elected: what its snapshot held (the reference service's
@@ -53,26 +53,42 @@ impl ElectedLog {
     /// Did the leader hold the entry `(term, command)` at `index` (in its snapshot: the command)?
     pub fn holds(&self, index: Index, term: Term, command: Option<Command>) -> bool {
         match self.at(index) {
-            Ok(Some((Some(t), c))) => (t, c) == (term, command),
-            Ok(Some((None, c))) => c == command,
-            Ok(None) | Err(()) => false,
+            Held::Entry(t, c) => (t, c) == (term, command),
+            Held::InSnapshot(c) => c == command,
+            Held::Nothing | Held::Undecodable => false,
         }
     }
 
-    /// What the leader held at `index`: `Ok(Some((Some(term), command)))` for an entry,
-    /// `Ok(Some((None, command)))` for a command its snapshot held, `Ok(None)` for nothing,
-    /// `Err(())` inside a snapshot that did not decode.
-    pub fn at(&self, index: Index) -> Result<Option<(Option<Term>, Option<Command>)>, ()> {
+    /// What the leader held at `index`.
+    pub fn at(&self, index: Index) -> Held {
         if index == 0 {
-            return Ok(None);
+            return Held::Nothing;
         }
         if index <= self.snapshot_index {
-            let snapshot = self.snapshot.as_ref().ok_or(())?;
-            return Ok(snapshot.get(index as usize - 1).map(|&c| (None, c)));
+            let Some(snapshot) = &self.snapshot else {
+                return Held::Undecodable;
+            };
+            return snapshot
+                .get(index as usize - 1)
+                .map_or(Held::Nothing, |&c| Held::InSnapshot(c));
         }
         let k = (index - self.snapshot_index - 1) as usize;
-        Ok(self.entries.get(k).map(|e| (Some(e.term), e.command)))
+        self.entries
+            .get(k)
+            .map_or(Held::Nothing, |e| Held::Entry(e.term, e.command))
     }
+}
+
+/// What an elected leader's log held at one index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// An entry: its term and command.
+    Entry(Term, Option<Command>),
+    /// A command its snapshot held.
+    InSnapshot(Option<Command>),
+    Nothing,
+    /// The index is within a snapshot that does not decode.
+    Undecodable,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,14 +108,18 @@ pub struct NodeHistory {
     /// leader, or loaded on restart), by index: the snapshot's service state decoded with the
     /// reference encoding (`cluster::decode_service`). Opaque snapshots record nothing.
     pub snapshot_applied: BTreeMap<Index, Option<Command>>,
+    /// Every command a snapshot of this server held, by index: those it took (compacting its
+    /// log), installed or loaded on restart, decoded with the reference encoding.
+    pub snapshots: BTreeMap<Index, Option<Command>>,
     /// The server, as a follower, had conflicting entries removed by a leader.
     pub truncated_conflict: bool,
     /// The server installed a snapshot sent by a leader.
     pub installed_snapshot: bool,
     /// The server was restarted from a persisted snapshot.
     pub restarted_from_snapshot: bool,
-    /// The first violation of a transition property seen in one of the server's steps.
-    pub violation: Option<Violation>,
+    /// Every violation of a transition property seen in the server's steps and restarts, in
+    /// order (each once; a run stops at the first, so this stays short).
+    pub violations: Vec<Violation>,
 }
 
 impl NodeHistory {
@@ -112,10 +132,11 @@ impl NodeHistory {
             votes,
             applied,
             snapshot_applied,
+            snapshots,
             truncated_conflict,
             installed_snapshot,
             restarted_from_snapshot,
-            violation,
+            violations,
         } = self;
         *restarts = 0;
         *max_term = 0;
@@ -123,10 +144,11 @@ impl NodeHistory {
         votes.clear();
         applied.clear();
         snapshot_applied.clear();
+        snapshots.clear();
         *truncated_conflict = false;
         *installed_snapshot = false;
         *restarted_from_snapshot = false;
-        *violation = None;
+        violations.clear();
     }
 
     /// Record one step of `after`'s server (`before` is its state before the step) and check
@@ -176,8 +198,30 @@ impl NodeHistory {
         if let Err(v) = leader_append_only(before, after) {
             self.record(v);
         }
+        // After a step the state machine holds everything committed, unless the entry it
+        // needs next is gone: neither in the log nor covered by the snapshot.
+        let next = after.last_applied() + 1;
+        if next <= after.commit_index()
+            && next > after.log().snapshot_index()
+            && after.log().entry(next).is_none()
+        {
+            self.record(Violation::new(
+                Property::CommitMonotonic,
+                vec![id],
+                Some(next),
+                None,
+                format!(
+                    "server {id} has commit index {} but applied only through index {}: its \
+                     log lacks the entry at index {next} (snapshot up to index {})",
+                    after.commit_index(),
+                    after.last_applied(),
+                    after.log().snapshot_index()
+                ),
+            ));
+        }
         self.max_term = self.max_term.max(after.current_term());
         self.observe_roles_and_votes(before, after, out);
+        self.observe_compaction(before, after, out);
         self.observe_log_repairs(before, after, out);
         // The apply stream, in order: each entry is the next index, each snapshot lies beyond
         // what the state machine already holds (no rollback, nothing applied twice).
@@ -226,7 +270,7 @@ impl NodeHistory {
         if after.is_leader() && !(before.is_leader() && before.current_term() == term) {
             self.elected.push(Election {
                 term,
-                log: Arc::new(ElectedLog::of(after)),
+                log: ElectedLog::of(after),
             });
         }
         for (to, msg) in &out.messages {
@@ -246,6 +290,54 @@ impl NodeHistory {
         if (term, after.voted_for()) != (before.current_term(), before.voted_for()) {
             if let Some(c) = after.voted_for() {
                 self.vote(term, c);
+            }
+        }
+    }
+
+    /// SnapshotCommitted, as a transition: a server that compacted its log in a step (its
+    /// snapshot index rose, and its state machine was handed no snapshot, so it took the
+    /// snapshot itself) compacted only what it knew committed before the step, and its new
+    /// snapshot holds exactly the commands `1..=index`; they join `snapshots`.
+    fn observe_compaction(&mut self, before: &Node, after: &Node, out: &Output) {
+        let (id, index) = (after.id(), after.log().snapshot_index());
+        if index <= before.log().snapshot_index()
+            || out
+                .apply
+                .iter()
+                .any(|a| matches!(a, Apply::Snapshot { .. }))
+        {
+            return;
+        }
+        if index > before.commit_index() {
+            let detail = format!(
+                "server {id} compacted its log up to index {index} with commit index {}",
+                before.commit_index()
+            );
+            self.record(Violation::new(
+                Property::SnapshotCommitted,
+                vec![id],
+                Some(index),
+                after.log().term_at(index),
+                detail,
+            ));
+        }
+        match decode_service(after.snapshot_data()) {
+            Ok(commands) if commands.len() as Index == index => {
+                self.snapshots.extend((1..).zip(commands));
+            }
+            decoded => {
+                let held = match decoded {
+                    Ok(commands) => format!("{} commands", commands.len()),
+                    Err(e) => e,
+                };
+                let detail = format!("server {id}'s snapshot covering index {index} holds {held}");
+                self.record(Violation::new(
+                    Property::SnapshotCommitted,
+                    vec![id],
+                    Some(index),
+                    None,
+                    detail,
+                ));
             }
         }
     }
@@ -378,6 +470,7 @@ impl NodeHistory {
                 ));
             }
             self.snapshot_applied.insert(k, command);
+            self.snapshots.insert(k, command);
         }
     }
 
@@ -405,8 +498,8 @@ impl NodeHistory {
     }
 
     fn record(&mut self, violation: Violation) {
-        if self.violation.is_none() {
-            self.violation = Some(violation);
+        if !self.violations.contains(&violation) {
+            self.violations.push(violation);
         }
     }
 }
@@ -415,7 +508,7 @@ impl NodeHistory {
 mod tests {
     use super::*;
     use crate::judge::invariants::{
-        election_safety, leader_completeness, one_vote_per_term, NodeView,
+        election_safety, leader_completeness, one_vote_per_term, snapshot_committed, NodeView,
     };
     use crate::judge::service::encode_service;
     use crate::protocol::config::Config;
@@ -531,6 +624,81 @@ mod tests {
         assert_eq!(leader_completeness(&views(&hs)), Ok(()));
     }
 
+    /// A follower (term 1, commit index `commit`) holding entries of term 1 at `1..=last`.
+    fn holding(last: Index, commit: Index) -> Node {
+        let mut node = server(0, 1, None, false);
+        for k in 1..=last {
+            node.log.append(crate::protocol::types::Entry {
+                term: 1,
+                command: Some(k),
+            });
+        }
+        node.commit_index = commit;
+        node.last_applied = commit;
+        node
+    }
+
+    /// Compacting the log beyond the commit index breaks SnapshotCommitted, even when the
+    /// snapshot's contents are well formed.
+    #[test]
+    fn compacting_beyond_the_commit_index_violates_snapshot_committed() {
+        let before = holding(3, 1);
+        let mut after = before.clone();
+        after.log.compact(3);
+        after.snapshot = encode_service(&[Some(1), Some(2), Some(3)]);
+        let mut h = NodeHistory::default();
+        h.observe_step(&before, &after, &Output::default());
+        let v = h.violations.first().cloned().expect("recorded");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::SnapshotCommitted, vec![0], Some(3), Some(1))
+        );
+        // Up to the commit index it holds.
+        let mut after = before.clone();
+        after.log.compact(1);
+        after.snapshot = encode_service(&[Some(1)]);
+        let mut h = NodeHistory::default();
+        h.observe_step(&before, &after, &Output::default());
+        assert_eq!(h.violations, vec![]);
+        assert_eq!(h.snapshots.get(&1), Some(&Some(1)));
+    }
+
+    /// A compaction whose snapshot does not hold exactly `1..=index` breaks SnapshotCommitted.
+    #[test]
+    fn a_compaction_that_does_not_hold_its_prefix_violates_snapshot_committed() {
+        let before = holding(3, 3);
+        let mut after = before.clone();
+        after.log.compact(3);
+        after.snapshot = encode_service(&[Some(1)]);
+        let mut h = NodeHistory::default();
+        h.observe_step(&before, &after, &Output::default());
+        let v = h.violations.first().cloned().expect("recorded");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::SnapshotCommitted, vec![0], Some(3), None)
+        );
+    }
+
+    /// A snapshot holding a command nobody applied at its index breaks SnapshotCommitted.
+    #[test]
+    fn a_snapshot_holding_what_was_never_committed_violates_snapshot_committed() {
+        let mut hs = vec![NodeHistory::default(), NodeHistory::default()];
+        let applied = Applied {
+            term: 1,
+            command: Some(5),
+            commit_term: 1,
+        };
+        hs[0].applied.insert(1, applied);
+        hs[1].snapshots.insert(1, Some(5));
+        assert_eq!(snapshot_committed(&views(&hs)), Ok(()));
+        hs[1].snapshots.insert(2, Some(6));
+        let v = snapshot_committed(&views(&hs)).expect_err("index 2 was never applied");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::SnapshotCommitted, vec![1], Some(2), None)
+        );
+    }
+
     /// A server that grants votes to two candidates of term 1 on the wire, without a
     /// `VoteGranted` event and without changing its `voted_for`, breaks OneVotePerTerm.
     #[test]
@@ -632,7 +800,7 @@ mod tests {
             },
         );
         h.observe_snapshot(0, 1, &encode_service(&[Some(6)]));
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!(
             (v.property, v.index),
             (Property::StateMachineSafety, Some(1))
@@ -647,7 +815,7 @@ mod tests {
         for data in [b"garbage".to_vec(), encode_service(&[Some(1)])] {
             let mut h = NodeHistory::default();
             h.observe_snapshot(0, 2, &data);
-            let v = h.violation.expect("recorded");
+            let v = h.violations.first().cloned().expect("recorded");
             assert_eq!(
                 (v.property, v.nodes, v.index),
                 (Property::StateMachineSafety, vec![0], Some(2))
@@ -662,14 +830,14 @@ mod tests {
         h.observe_restart(&restored(2));
         assert!(h.restarted_from_snapshot);
         assert_eq!(h.snapshot_applied.len(), 2);
-        assert_eq!(h.violation, None);
+        assert_eq!(h.violations, vec![]);
     }
 
     #[test]
     fn the_state_machine_going_back_violates_commit_monotonic() {
         let mut h = NodeHistory::default();
         h.observe_step(&restored(3), &restored(1), &Output::default());
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
         assert!(v.detail.contains("state machine went back"), "{}", v.detail);
     }
@@ -692,13 +860,13 @@ mod tests {
         });
         let mut h = NodeHistory::default();
         h.observe_step(&node, &node, &out);
-        let v = h.violation.expect("recorded");
+        let v = h.violations.first().cloned().expect("recorded");
         assert_eq!((v.property, v.index), (Property::CommitMonotonic, Some(1)));
 
         // The same stream from a state machine at 0 is in order.
         let mut h = NodeHistory::default();
         h.observe_step(&restored(0), &node, &out);
-        assert_eq!(h.violation, None);
+        assert_eq!(h.violations, vec![]);
 
         // An entry applied twice is out of order too.
         let mut twice = Output::default();
@@ -711,6 +879,6 @@ mod tests {
         }
         let mut h = NodeHistory::default();
         h.observe_step(&node, &node, &twice);
-        assert_eq!(h.violation.map(|v| v.index), Some(Some(3)));
+        assert_eq!(h.violations.first().map(|v| v.index), Some(Some(3)));
     }
 }

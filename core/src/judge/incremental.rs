@@ -13,7 +13,10 @@
 //! - The recorded transition properties held before, so no history had a violation; only
 //!   `i`'s history can have one now.
 //! - StateMachineSafety: applied histories only grow; a new conflict involves an index that `i`
-//!   newly applied in this step (its `Apply::Entry`s), compared against every server.
+//!   newly applied in this step (its `Apply::Entry`s), compared against every server's applied
+//!   entries and the commands every server received through snapshots there.
+//! - SnapshotCommitted: snapshots change only in operations checked in full (below); a new
+//!   applied entry can only satisfy it more.
 //! - LeaderCompleteness: an (election, committed entry) pair can newly fail only if the election
 //!   is one of `i`'s in this step (recorded elections never change), or the entry's commit term
 //!   dropped because `i` newly applied it. With
@@ -26,10 +29,8 @@
 //! its history may record a TermMonotonic violation), unless it loads a snapshot: the driver
 //! checks those, and every other snapshot, in full.
 
-use crate::judge::invariants::{
-    check_all, election_safety, log_matching, log_terms_valid, one_vote_per_term, NodeView,
-    Violation,
-};
+use crate::judge::invariants::fast::{check_all, log_matching, log_terms_valid};
+use crate::judge::invariants::{election_safety, one_vote_per_term, NodeView, Violation};
 use crate::protocol::log::Log;
 use crate::protocol::node::{Apply, Persistent};
 use crate::protocol::types::{Index, Term};
@@ -81,7 +82,7 @@ pub fn check_after(
 /// Could any property fail now? `false` only if none can.
 fn suspect(views: &[NodeView], i: usize, before: &Before, applies: &[Apply]) -> bool {
     let me = &views[i];
-    if me.history.violation.is_some() {
+    if !me.history.violations.is_empty() {
         return true;
     }
     let pair = |j: usize| [views[i], views[j]];
@@ -118,6 +119,14 @@ fn suspect(views: &[NodeView], i: usize, before: &Before, applies: &[Apply]) -> 
                     return true;
                 }
                 min_commit_term = min_commit_term.min(a.commit_term);
+            }
+            // What any state machine received at `index` through a snapshot.
+            if v.history
+                .snapshot_applied
+                .get(&index)
+                .is_some_and(|&c| c != mine.command)
+            {
+                return true;
             }
         }
         let elections = views.iter().flat_map(|v| &v.history.elected);
@@ -244,6 +253,63 @@ mod first_change_tests {
             prop_assert_eq!(first_change(Some(&p(&b)), Some(&p(&a))), by_definition(&b, &a));
             prop_assert_eq!(first_change(Some(&p(&b)), Some(&p(&b))), None);
         }
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+    use crate::judge::history::{Applied, NodeHistory};
+    use crate::judge::invariants::Property;
+
+    /// An entry newly applied at an index where another server's state machine received a
+    /// different command through a snapshot is a StateMachineSafety conflict the incremental
+    /// check must not miss.
+    #[test]
+    fn a_new_apply_is_compared_with_what_snapshots_delivered() {
+        let mut mine = NodeHistory::default();
+        let applied = Applied {
+            term: 1,
+            command: Some(5),
+            commit_term: 1,
+        };
+        mine.applied.insert(1, applied);
+        let mut other = NodeHistory::default();
+        other.snapshot_applied.insert(1, Some(6));
+        // Both persisted the entry: it is on a majority, so only the snapshot can object.
+        let entry = crate::protocol::types::Entry {
+            term: 1,
+            command: Some(5),
+        };
+        let durable = Persistent {
+            log: Log::from_entries(vec![entry]),
+            ..Persistent::default()
+        };
+        let views = [(0, &mine), (1, &other)].map(|(id, history)| NodeView {
+            id,
+            node: None,
+            durable: Some(&durable),
+            history,
+        });
+        let before = Before {
+            log: None,
+            term: None,
+            durable: Durable::Unchanged,
+            leader_term: None,
+            was_up: false,
+            elected: 0,
+            votes: 0,
+        };
+        let applies = [Apply::Entry {
+            index: 1,
+            term: 1,
+            command: Some(5),
+        }];
+        let v = check_after(&views, 0, &before, &applies).expect_err("conflict at index 1");
+        assert_eq!(
+            (v.property, v.index),
+            (Property::StateMachineSafety, Some(1))
+        );
     }
 }
 

@@ -1,18 +1,20 @@
-//! Every safety property of the project, implemented once. The model checker, the fuzzers, the
-//! property tests, the simulator and trace replay all call these functions; each returns which
-//! property failed, on which servers, at which index/term. Stated over server states (live or
-//! crashed) plus ghost history, so they cover the past, not just the current roles.
+//! Every safety property of the project, defined once, plainly (per index, over B-trees, no
+//! cleverness): these functions are what each property means. Checkers call the optimised
+//! versions in `fast` (`PROPERTIES`, `check_all`), which give exactly the same verdicts (tested).
+//! Stated over server states (live or crashed) plus ghost history, so they cover the past.
 
 use crate::judge::history::NodeHistory;
 use crate::protocol::log::Log;
 use crate::protocol::node::{Node, Persistent};
-use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
+use crate::protocol::types::{Command, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use table::{IndexTable, Keys};
 
+pub mod fast;
 mod table;
+
+pub use fast::{check_all, PROPERTIES};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Property {
@@ -36,6 +38,9 @@ pub enum Property {
     LogTermsValid,
     /// Auxiliary: every committed entry is held by a majority of persisted logs.
     CommittedOnMajority,
+    /// A server compacts only what it knew committed, and every command a snapshot held is the
+    /// command committed at its index.
+    SnapshotCommitted,
 }
 
 impl Property {
@@ -51,6 +56,7 @@ impl Property {
             Property::CommitMonotonic => "CommitMonotonic",
             Property::LogTermsValid => "LogTermsValid",
             Property::CommittedOnMajority => "CommittedOnMajority",
+            Property::SnapshotCommitted => "SnapshotCommitted",
         }
     }
 }
@@ -123,9 +129,10 @@ impl<'a> NodeView<'a> {
 
 pub type Check = fn(&[NodeView]) -> Result<(), Violation>;
 
-/// Every state property, primary ones first. Transition properties (LeaderAppendOnly,
-/// TermMonotonic, CommitMonotonic) are checked as steps happen and read back from the histories.
-pub const PROPERTIES: [(Property, Check); 10] = [
+/// Every state property as defined here, primary ones first, in the order checkers report.
+/// Transition properties (LeaderAppendOnly, TermMonotonic, CommitMonotonic, and SnapshotCommitted's
+/// compaction half) are checked as steps happen and read back from the histories.
+pub const DEFINITIONS: [(Property, Check); 11] = [
     (Property::ElectionSafety, election_safety),
     (Property::LogMatching, log_matching),
     (Property::LeaderCompleteness, leader_completeness),
@@ -142,19 +149,18 @@ pub const PROPERTIES: [(Property, Check); 10] = [
     }),
     (Property::LogTermsValid, log_terms_valid),
     (Property::CommittedOnMajority, committed_on_majority),
+    (Property::SnapshotCommitted, snapshot_committed),
 ];
 
-/// Check every property; the first violation found, in `PROPERTIES` order.
-pub fn check_all(views: &[NodeView]) -> Result<(), Violation> {
-    PROPERTIES.iter().try_for_each(|(_, check)| check(views))
+/// Every definition, in `DEFINITIONS` order: the first violation found.
+pub fn check_definitions(views: &[NodeView]) -> Result<(), Violation> {
+    DEFINITIONS.iter().try_for_each(|(_, check)| check(views))
 }
 
-fn recorded(views: &[NodeView], property: Property) -> Result<(), Violation> {
+pub(crate) fn recorded(views: &[NodeView], property: Property) -> Result<(), Violation> {
     for v in views {
-        if let Some(violation) = &v.history.violation {
-            if violation.property == property {
-                return Err(violation.clone());
-            }
+        if let Some(violation) = v.history.violations.iter().find(|x| x.property == property) {
+            return Err(violation.clone());
         }
     }
     Ok(())
@@ -187,77 +193,57 @@ pub fn election_safety(views: &[NodeView]) -> Result<(), Violation> {
     Ok(())
 }
 
-/// LogMatching: if two logs hold an entry with the same index and term, they hold the same
-/// entries at every index up to it (compared over the indices both still hold).
+/// LogMatching: if two logs (live, or persisted while down) hold an entry with the same index
+/// and term, they hold the same entries at every index up to it (compared over the indices
+/// both still hold). Reported at the first differing index, with the highest common one's term.
 pub fn log_matching(views: &[NodeView]) -> Result<(), Violation> {
-    for (a, va) in views.iter().enumerate() {
-        let Some(la) = va.log() else { continue };
-        for vb in &views[a + 1..] {
-            let Some(lb) = vb.log() else { continue };
-            if let Some((i, top)) = log_mismatch(la, lb) {
+    let logs: Vec<(NodeId, &Log)> = views
+        .iter()
+        .filter_map(|v| v.log().map(|l| (v.id, l)))
+        .collect();
+    for (a, (ia, la)) in logs.iter().enumerate() {
+        for (ib, lb) in &logs[a + 1..] {
+            let from = la.first_index().max(lb.first_index());
+            let to = la.last_index().min(lb.last_index());
+            let Some(top) = (from..=to).rev().find(|&i| la.term_at(i) == lb.term_at(i)) else {
+                continue;
+            };
+            for i in from..=top {
                 let (ea, eb) = (la.entry(i), lb.entry(i));
-                return Err(Violation::new(
-                    Property::LogMatching,
-                    vec![va.id, vb.id],
-                    Some(i),
-                    la.term_at(top),
-                    format!(
-                        "logs agree on (index {top}, term {:?}) but differ at index {i}: \
-                         {ea:?} vs {eb:?}",
-                        la.term_at(top)
-                    ),
-                ));
+                if ea != eb {
+                    return Err(Violation::new(
+                        Property::LogMatching,
+                        vec![*ia, *ib],
+                        Some(i),
+                        la.term_at(top),
+                        format!(
+                            "logs agree on (index {top}, term {:?}) but differ at index {i}: \
+                             {ea:?} vs {eb:?}",
+                            la.term_at(top)
+                        ),
+                    ));
+                }
             }
         }
     }
     Ok(())
 }
 
-/// Where two logs break LogMatching: `(i, top)` with `top` the highest index both hold with
-/// the same term and `i` the first index both hold, up to `top`, where their entries differ.
-/// One pass over the two entry slices (no per-index lookups).
-fn log_mismatch(la: &Log, lb: &Log) -> Option<(Index, Index)> {
-    let from = la.first_index().max(lb.first_index());
-    let to = la.last_index().min(lb.last_index());
-    if from > to {
-        return None;
-    }
-    let (ea, eb) = (held(la, from, to), held(lb, from, to));
-    let k = ea.iter().zip(eb).rposition(|(x, y)| x.term == y.term)?;
-    let d = ea[..=k].iter().zip(&eb[..=k]).position(|(x, y)| x != y)?;
-    Some((from + d as Index, from + k as Index))
-}
-
-/// The entries `log` holds at `from..=to` (all held: `first_index() <= from <= to <= last_index()`).
-fn held(log: &Log, from: Index, to: Index) -> &[Entry] {
-    let base = log.first_index();
-    &log.entries()[(from - base) as usize..=(to - base) as usize]
-}
-
-/// An entry as committed: its term, its command, the earliest term it was known committed in,
-/// and a server that applied it then.
-type Committed = (Term, Option<Command>, Term, NodeId);
-
-/// Every entry ever committed (applied by some server), in index order, with the earliest term
-/// it was known committed in.
-fn committed(views: &[NodeView]) -> Vec<(Index, Committed)> {
-    let mut all: IndexTable<Committed> = applied_keys(views).table();
+/// Every entry ever committed (applied by some server), by index: its term, its command, the
+/// earliest term it was known committed in, and a server that applied it then.
+fn committed(views: &[NodeView]) -> BTreeMap<Index, (Term, Option<Command>, Term, NodeId)> {
+    let mut all: BTreeMap<Index, (Term, Option<Command>, Term, NodeId)> = BTreeMap::new();
     for v in views {
         for (&index, a) in &v.history.applied {
-            match all.get(index) {
-                Some(slot) if a.commit_term >= slot.2 => {}
-                _ => all.insert(index, (a.term, a.command, a.commit_term, v.id)),
+            let slot = all
+                .entry(index)
+                .or_insert((a.term, a.command, a.commit_term, v.id));
+            if a.commit_term < slot.2 {
+                *slot = (a.term, a.command, a.commit_term, v.id);
             }
         }
     }
-    all.into_sorted()
-}
-
-/// The indices of every server's applied history.
-fn applied_keys(views: &[NodeView]) -> Keys {
-    let mut keys = Keys::default();
-    views.iter().for_each(|v| keys.add(&v.history.applied));
-    keys
+    all
 }
 
 /// LeaderCompleteness: every entry committed in term `c` (the earliest term any server applied
@@ -266,22 +252,31 @@ fn applied_keys(views: &[NodeView]) -> Keys {
 /// (ghost `NodeHistory::elected`); an index within that log's snapshot holds the committed
 /// command in the snapshot's service state. A snapshot that does not decode holds nothing.
 pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
-    let committed = committed(views);
+    let committed: Vec<_> = committed(views).into_iter().collect();
+    leader_completeness_over(views, &committed)
+}
+
+/// An entry as committed: its term, its command, the earliest term it was known committed in,
+/// and a server that applied it then.
+pub(crate) type Committed = (Term, Option<Command>, Term, NodeId);
+
+/// LeaderCompleteness for these committed entries (index order).
+pub(crate) fn leader_completeness_over(
+    views: &[NodeView],
+    committed: &[(Index, Committed)],
+) -> Result<(), Violation> {
     if committed.is_empty() {
         return Ok(());
     }
     for v in views {
         for election in &v.history.elected {
             let t = election.term;
-            for &(index, (term, command, commit_term, by)) in &committed {
+            for &(index, (term, command, commit_term, by)) in committed {
                 if commit_term >= t {
                     continue;
                 }
                 if !election.log.holds(index, term, command) {
-                    let held = match election.log.at(index) {
-                        Ok(h) => format!("{h:?}"),
-                        Err(()) => "a snapshot that does not decode".to_string(),
-                    };
+                    let held = election.log.at(index);
                     return Err(Violation::new(
                         Property::LeaderCompleteness,
                         vec![v.id, by],
@@ -290,7 +285,7 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
                         format!(
                             "leader {} elected in term {t} lacked the entry (term {term}, \
                              {command:?}) at index {index}, committed in term {commit_term} \
-                             (applied by server {by}); it held {held}",
+                             (applied by server {by}); it held {held:?}",
                             v.id
                         ),
                     ));
@@ -306,11 +301,11 @@ pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
 pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
     recorded(views, Property::StateMachineSafety)?;
     snapshots_agree(views)?;
-    let mut first: IndexTable<(Term, Option<Command>, NodeId)> = applied_keys(views).table();
+    let mut first: BTreeMap<Index, (Term, Option<Command>, NodeId)> = BTreeMap::new();
     for v in views {
         for (&index, a) in &v.history.applied {
-            match first.get(index) {
-                Some((term, command, by)) if (term, command) != (a.term, a.command) => {
+            match first.get(&index) {
+                Some(&(term, command, by)) if (term, command) != (a.term, a.command) => {
                     return Err(Violation::new(
                         Property::StateMachineSafety,
                         vec![by, v.id],
@@ -339,18 +334,13 @@ fn snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
     if views.iter().all(|v| v.history.snapshot_applied.is_empty()) {
         return Ok(());
     }
-    let mut keys = Keys::default();
-    for v in views {
-        keys.add(&v.history.applied);
-        keys.add(&v.history.snapshot_applied);
-    }
-    let mut first: IndexTable<(Option<Command>, NodeId)> = keys.table();
+    let mut first: BTreeMap<Index, (Option<Command>, NodeId)> = BTreeMap::new();
     for v in views {
         let entries = v.history.applied.iter().map(|(&i, a)| (i, a.command));
         let snapshot = v.history.snapshot_applied.iter().map(|(&i, &c)| (i, c));
         for (index, command) in entries.chain(snapshot) {
-            match first.get(index) {
-                Some((other, by)) if other != command => {
+            match first.get(&index) {
+                Some(&(other, by)) if other != command => {
                     return Err(Violation::new(
                         Property::StateMachineSafety,
                         vec![by, v.id],
@@ -374,45 +364,32 @@ fn snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
 }
 
 /// LeaderAppendOnly, as a transition: a server that is leader of the same term before and after
-/// a step still holds every entry it held before (compaction into a snapshot aside).
+/// a step still holds every entry it held before beyond its new snapshot.
 pub fn leader_append_only(before: &Node, after: &Node) -> Result<(), Violation> {
     if !(before.is_leader() && after.is_leader() && before.current_term() == after.current_term()) {
         return Ok(());
     }
     let (old, new) = (before.log(), after.log());
-    let Some((index, entry)) = first_lost(old, new) else {
-        return Ok(());
-    };
-    Err(Violation::new(
-        Property::LeaderAppendOnly,
-        vec![after.id()],
-        Some(index),
-        Some(after.current_term()),
-        format!(
-            "leader {} of term {} replaced {entry:?} at index {index} by {:?}",
-            after.id(),
-            after.current_term(),
-            new.entry(index)
-        ),
-    ))
-}
-
-/// The first index `old` holds beyond `new`'s snapshot where `new` does not hold the same
-/// entry (a different one, or none), with `old`'s entry there. One pass over the two slices.
-fn first_lost(old: &Log, new: &Log) -> Option<(Index, Entry)> {
-    let start = old.first_index().max(new.first_index());
-    if start > old.last_index() {
-        return None;
-    }
-    let end = old.last_index().min(new.last_index());
-    if start <= end {
-        let (o, n) = (held(old, start, end), held(new, start, end));
-        if let Some(d) = o.iter().zip(n).position(|(x, y)| x != y) {
-            return Some((start + d as Index, o[d]));
+    for (index, entry) in old.iter() {
+        if index <= new.snapshot_index() {
+            continue;
+        }
+        if new.entry(index) != Some(entry) {
+            return Err(Violation::new(
+                Property::LeaderAppendOnly,
+                vec![after.id()],
+                Some(index),
+                Some(after.current_term()),
+                format!(
+                    "leader {} of term {} replaced {entry:?} at index {index} by {:?}",
+                    after.id(),
+                    after.current_term(),
+                    new.entry(index)
+                ),
+            ));
         }
     }
-    let index = start.max(end + 1);
-    old.entry(index).map(|&e| (index, e))
+    Ok(())
 }
 
 /// OneVotePerTerm: no server granted votes to two candidates in one term.
@@ -434,53 +411,31 @@ pub fn one_vote_per_term(views: &[NodeView]) -> Result<(), Violation> {
     Ok(())
 }
 
-/// LogTermsValid: each live log's terms are non-decreasing and at most the current term.
+/// LogTermsValid: each live log's terms are non-decreasing (from its snapshot's term) and at
+/// most the current term.
 pub fn log_terms_valid(views: &[NodeView]) -> Result<(), Violation> {
     for v in views {
         let Some(node) = v.node else { continue };
         let log = node.log();
-        let current = node.current_term();
-        if let Some((k, prev)) = first_bad_term(log.entries(), log.snapshot_term(), current) {
-            let (index, term) = (log.first_index() + k as Index, log.entries()[k].term);
-            return Err(Violation::new(
-                Property::LogTermsValid,
-                vec![v.id],
-                Some(index),
-                Some(term),
-                format!(
-                    "entry of term {term} at index {index} follows term {prev}, current term \
-                     {current}"
-                ),
-            ));
+        let mut prev = log.snapshot_term();
+        for (index, entry) in log.iter() {
+            if entry.term < prev || entry.term > node.current_term() {
+                return Err(Violation::new(
+                    Property::LogTermsValid,
+                    vec![v.id],
+                    Some(index),
+                    Some(entry.term),
+                    format!(
+                        "entry of term {} at index {index} follows term {prev}, current term {}",
+                        entry.term,
+                        node.current_term()
+                    ),
+                ));
+            }
+            prev = entry.term;
         }
     }
     Ok(())
-}
-
-/// The position of the first entry whose term is below the one before it (`first_term` before
-/// the first entry) or above `current`, with that previous term. Scans branch-free in chunks
-/// and looks for the exact position only inside the first chunk that fails.
-fn first_bad_term(entries: &[Entry], first_term: Term, current: Term) -> Option<(usize, Term)> {
-    const CHUNK: usize = 64;
-    let mut prev = first_term;
-    for (c, chunk) in entries.chunks(CHUNK).enumerate() {
-        let (mut bad, mut p) = (false, prev);
-        for e in chunk {
-            bad |= (e.term < p) | (e.term > current);
-            p = e.term;
-        }
-        if bad {
-            let mut p = prev;
-            for (k, e) in chunk.iter().enumerate() {
-                if e.term < p || e.term > current {
-                    return Some((c * CHUNK + k, p));
-                }
-                p = e.term;
-            }
-        }
-        prev = p;
-    }
-    None
 }
 
 /// CommittedOnMajority: every committed entry is in a majority of persisted logs (or below
@@ -507,6 +462,41 @@ pub fn committed_on_majority(views: &[NodeView]) -> Result<(), Violation> {
                      {holders} of {n} persisted logs hold it"
                 ),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// SnapshotCommitted: no server compacted beyond its commit index (a transition, recorded by
+/// the history), and every command any snapshot held (`NodeHistory::snapshots`: taken,
+/// installed or loaded) is the command of an entry some server applied at that index.
+pub fn snapshot_committed(views: &[NodeView]) -> Result<(), Violation> {
+    recorded(views, Property::SnapshotCommitted)?;
+    if views.iter().all(|v| v.history.snapshots.is_empty()) {
+        return Ok(());
+    }
+    let mut committed: BTreeMap<Index, Vec<Option<Command>>> = BTreeMap::new();
+    for v in views {
+        for (&index, a) in &v.history.applied {
+            committed.entry(index).or_default().push(a.command);
+        }
+    }
+    for v in views {
+        for (&index, command) in &v.history.snapshots {
+            let applied = committed.get(&index).map_or(&[][..], Vec::as_slice);
+            if !applied.contains(command) {
+                return Err(Violation::new(
+                    Property::SnapshotCommitted,
+                    vec![v.id],
+                    Some(index),
+                    None,
+                    format!(
+                        "a snapshot of server {} held {command:?} at index {index}, where the \
+                         entries applied were {applied:?}",
+                        v.id
+                    ),
+                ));
+            }
         }
     }
     Ok(())
@@ -554,7 +544,7 @@ impl Situation {
             Situation::LeaderElected => any(|h| !h.elected.is_empty()),
             Situation::EntryCommitted => any(|h| !h.applied.is_empty()),
             Situation::LeaderChangeAfterCommit => {
-                let first_commit = committed(views).iter().map(|(_, c)| c.2).min();
+                let first_commit = fast::committed(views).iter().map(|(_, c)| c.2).min();
                 first_commit.is_some_and(|ct| {
                     views
                         .iter()
@@ -575,3 +565,5 @@ impl Situation {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod violations;

@@ -57,11 +57,11 @@ where
     fn election(&self, e: &Election) -> Election {
         Election {
             term: e.term,
-            log: std::sync::Arc::new(ElectedLog {
+            log: ElectedLog {
                 snapshot_index: e.log.snapshot_index,
                 snapshot: e.log.snapshot.as_deref().map(|c| self.service(c)),
                 entries: self.entries(&e.log.entries),
-            }),
+            },
         }
     }
 
@@ -108,13 +108,13 @@ where
     pub fn history(&self, h: &NodeHistory) -> NodeHistory {
         let mut votes: Vec<_> = h.votes.iter().map(|&(t, c)| (t, (self.id)(c))).collect();
         votes.sort_unstable();
-        let mut violation = h.violation.clone();
-        if let Some(v) = &mut violation {
+        let mut violations = h.violations.clone();
+        for v in &mut violations {
             v.nodes.iter_mut().for_each(|id| *id = (self.id)(*id));
         }
         NodeHistory {
             votes,
-            violation,
+            violations,
             elected: h.elected.iter().map(|e| self.election(e)).collect(),
             applied: h
                 .applied
@@ -271,14 +271,14 @@ mod tests {
         h.snapshot_applied.insert(1, Some(5));
         h.elected.push(Election {
             term: 1,
-            log: std::sync::Arc::new(ElectedLog {
+            log: ElectedLog {
                 snapshot_index: 1,
                 snapshot: Some(vec![Some(6)]),
                 entries: vec![Entry {
                     term: 1,
                     command: Some(7),
                 }],
-            }),
+            },
         });
         let r = Renaming {
             id: swap01,

@@ -389,7 +389,10 @@ impl Node {
         while self.last_applied < self.commit_index {
             let index = self.last_applied + 1;
             let Some(entry) = self.log.entry(index).copied() else {
-                break; // compacted away: the snapshot already carried it
+                // Missing (neither in the log nor applied through a snapshot): nothing to hand
+                // the service. Not a panic: the judge's history flags a commit index that
+                // runs past what the state machine could apply.
+                break;
             };
             out.apply.push(Apply::Entry {
                 index,

@@ -235,7 +235,7 @@ fn sometimes<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
 
 type Condition = fn(&BoundedModel, &RaftState) -> bool;
 
-const ALWAYS: [Condition; 10] = [
+const ALWAYS: [Condition; PROPERTIES.len()] = [
     always::<0>,
     always::<1>,
     always::<2>,
@@ -246,6 +246,7 @@ const ALWAYS: [Condition; 10] = [
     always::<7>,
     always::<8>,
     always::<9>,
+    always::<10>,
 ];
 const _: () = assert!(
     ALWAYS.len() == PROPERTIES.len(),

@@ -103,8 +103,8 @@ where
         }
     }
 
-    /// The ghost history: the votes granted, the nodes a violation names, the commands applied,
-    /// the elected leaders' logs.
+    /// The ghost history: the votes granted, the nodes each violation names, the commands
+    /// applied, snapshotted and received by snapshot, the elected leaders' logs.
     pub fn history(&self, h: &NodeHistory) -> NodeHistory {
         let mut votes: Vec<_> = h.votes.iter().map(|&(t, c)| (t, (self.id)(c))).collect();
         votes.sort_unstable();
@@ -126,6 +126,11 @@ where
                 .collect(),
             snapshot_applied: h
                 .snapshot_applied
+                .iter()
+                .map(|(&i, c)| (i, c.map(&self.command)))
+                .collect(),
+            snapshots: h
+                .snapshots
                 .iter()
                 .map(|(&i, c)| (i, c.map(&self.command)))
                 .collect(),
@@ -269,6 +274,7 @@ mod tests {
             },
         );
         h.snapshot_applied.insert(1, Some(5));
+        h.snapshots.insert(2, Some(9));
         h.elected.push(Election {
             term: 1,
             log: ElectedLog {
@@ -288,6 +294,7 @@ mod tests {
         assert_eq!(g.votes, vec![(1, 1), (2, 2)]);
         assert_eq!(g.applied[&1].command, Some(5));
         assert_eq!(g.snapshot_applied[&1], Some(6));
+        assert_eq!(g.snapshots[&2], Some(10));
         assert_eq!(g.elected[0].log.snapshot, Some(vec![Some(7)]));
         assert_eq!(g.elected[0].log.entries[0].command, Some(8));
         assert_eq!(r.snapshot(b"opaque"), b"opaque".to_vec());

@@ -422,6 +422,9 @@ mod tests {
                     .map(|c| c.map(|c| commands::renamed(c, rename)))
                     .collect();
                 assert_eq!(*t.service, service);
+                for ((i, a), (j, b)) in s.history.snapshots.iter().zip(&t.history.snapshots) {
+                    assert_eq!((j, *b), (i, a.map(|c| commands::renamed(c, rename))));
+                }
                 for (e, f) in s.history.elected.iter().zip(&t.history.elected) {
                     for (a, b) in e.log.entries.iter().zip(&f.log.entries) {
                         assert_eq!(b.command, a.command.map(|c| commands::renamed(c, rename)));

@@ -8,7 +8,7 @@ use crate::judge::invariants::{check_all, NodeView, Situation, Violation};
 use crate::judge::service::{decode_service, encode_service};
 use crate::protocol::config::Config;
 use crate::protocol::message::{Envelope, Message};
-use crate::protocol::node::{Apply, Input, Node, Output, Persistent, ProposeResult};
+use crate::protocol::node::{Apply, Input, Node, Output, Persistent, ProposeResult, Role};
 use crate::protocol::types::{Command, Index, NodeId, MAX_SERVERS};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -557,7 +557,11 @@ impl Cluster {
                 Some(n) => writeln!(
                     s,
                     "  s{id} {} term={} vote={} commit={} log={}",
-                    n.role_letter(),
+                    match n.role() {
+                        Role::Follower => 'F',
+                        Role::Candidate { .. } => 'C',
+                        Role::Leader { .. } => 'L',
+                    },
                     n.current_term(),
                     n.voted_for().map_or("-".into(), |v| format!("s{v}")),
                     n.commit_index(),

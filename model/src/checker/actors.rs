@@ -4,7 +4,7 @@
 //! snapshots).
 
 use super::bounds::{Bounds, NetworkKind};
-use super::properties::{add_properties, Flags};
+use super::properties::Flags;
 use raft_core::service::{decode_service, encode_service};
 use raft_core::{
     Apply, Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
@@ -12,7 +12,7 @@ use raft_core::{
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// The checked model: servers only; the ghost lives in each actor, so no model-wide history.
@@ -37,7 +37,7 @@ pub struct ModelCfg {
     pub bounds: Bounds,
     pub flags: Arc<Flags>,
     /// Set by the driver (`--timeout`, `--max-memory`): no state is within the boundary any
-    /// more, so the search drains its queue and stops.
+    /// more, so the search drains its queue and stops (`boundary::BoundedModel`).
     pub halt: Arc<AtomicBool>,
 }
 
@@ -183,11 +183,6 @@ pub struct RaftActor {
     pub snapshots: u8,
 }
 
-/// The command a leader is proposed: distinct for every (term, index) a leader appends at.
-pub fn command_for(node: &Node) -> Command {
-    node.current_term() * 1000 + node.log().last_index() + 1
-}
-
 /// The service's snapshot of everything it applied, exactly as the cluster driver's
 /// `Op::Snapshot` encodes it: its own record of the apply stream, not a rebuild from the log
 /// (whether the log still holds what was applied is part of what is checked).
@@ -213,6 +208,11 @@ fn applied(service: &Arc<Vec<Option<Command>>>, applies: &[Apply]) -> Arc<Vec<Op
         }
     }
     Arc::new(service)
+}
+
+/// The command a client proposes to server `id` next (its own, tagged with `id`).
+pub fn proposal(id: NodeId, state: &ServerState) -> Command {
+    super::commands::command_for(id, state.proposed + 1)
 }
 
 fn node_id(id: Id) -> NodeId {
@@ -352,7 +352,7 @@ impl Actor for RaftActor {
 
     fn on_timeout(
         &self,
-        _id: Id,
+        id: Id,
         state: &mut Cow<ServerState>,
         timer: &ModelTimer,
         o: &mut Out<Self>,
@@ -368,7 +368,7 @@ impl Actor for RaftActor {
             }
             // The client finds the leader (a proposal to anyone else is a no-op in the core).
             ModelTimer::Propose if state.proposed < self.proposals && state.node.is_leader() => {
-                Input::Propose(command_for(&state.node))
+                Input::Propose(proposal(node_id(id), state))
             }
             ModelTimer::Snapshot
                 if state.snapshots < self.snapshots
@@ -388,43 +388,9 @@ impl Actor for RaftActor {
     }
 }
 
-/// Keeps the model finite: the restart, proposal, heartbeat and snapshot budgets, and the copies
-/// of each message in flight; and ends a run when the driver halts it.
-fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
-    if cfg.halt.load(Ordering::Relaxed) {
-        return false;
-    }
-    let b = &cfg.bounds;
-    let (mut restarts, mut proposed, mut beats, mut snaps) = (0u32, 0u32, 0u32, 0u32);
-    for s in &state.actor_states {
-        restarts += s.history.restarts;
-        proposed += u32::from(s.proposed);
-        beats += u32::from(s.heartbeats);
-        snaps += u32::from(s.snapshots);
-    }
-    if restarts > b.restarts
-        || proposed > u32::from(b.proposals)
-        || beats > u32::from(b.heartbeats)
-        || snaps > u32::from(b.snapshots)
-    {
-        return false;
-    }
-    if b.max_in_flight.is_some_and(|m| state.network.len() > m) {
-        return false;
-    }
-    match &state.network {
-        Network::UnorderedNonDuplicating(multiset) => multiset.values().all(|&c| c <= b.max_copies),
-        Network::Ordered(flows) => flows.values().all(|queue| {
-            queue.iter().enumerate().all(|(k, m)| {
-                queue.iter().skip(k + 1).filter(|other| *other == m).count() < b.max_copies
-            })
-        }),
-        Network::UnorderedDuplicating(..) => true,
-    }
-}
-
 /// The model for `config` (its `cluster_size` is the number of servers) under `bounds`, for a
-/// checker run (first-found discoveries are kept).
+/// checker run (first-found discoveries are kept); `boundary::BoundedModel` adds its leaves and
+/// properties.
 pub fn build_model(config: &Config, bounds: &Bounds) -> RaftModel {
     build(config, bounds, true)
 }
@@ -446,7 +412,7 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         flags: Arc::new(Flags::new(sticky)),
         halt: Arc::default(),
     };
-    let model = ActorModel::new(cfg, NoHistory)
+    ActorModel::new(cfg, NoHistory)
         .actors(config.ids().map(|_| RaftActor {
             config: config.clone(),
             max_term: bounds.max_term,
@@ -461,6 +427,4 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
             LossyNetwork::No
         })
         .max_crashes(bounds.crashes)
-        .within_boundary(within_boundary);
-    add_properties(model)
 }

@@ -1,14 +1,13 @@
 //! The stateright `ActorModel` over `raft_core::Node`: each actor is one server whose state is
 //! its node plus its ghost history. Every callback is one `Node::step`; its output becomes the
-//! saves and sends. No protocol logic here: only the environment's bounds (terms, proposals,
-//! snapshots).
+//! saves and sends. No protocol logic here: the environment offers every input the core accepts
+//! (proposals, election and heartbeat timeouts at any server in any role), within its budgets.
 
 use super::bounds::{Bounds, NetworkKind};
+use super::commands::command_for;
 use super::properties::{add_properties, Flags};
 use raft_core::service::{decode_service, encode_service};
-use raft_core::{
-    Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
-};
+use raft_core::{Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term};
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
@@ -48,20 +47,22 @@ pub struct ModelCfg {
 pub struct Wire(pub Arc<Message>);
 
 /// The environment's choices for a server. All stay armed while the server is up (`Snapshot`
-/// only when the snapshot budget is not zero, so that it costs nothing otherwise); the core
-/// ignores the ones that do not apply to its role, so firing them there is a no-op.
+/// only when the snapshot budget is not zero, so that it costs nothing otherwise) and fire in
+/// every role: the core must answer each input it accepts (a follower's `NotLeader`, a leader's
+/// ignored election timeout), and a buggy core that acts on one is then seen. An input that
+/// changes nothing is no step (see `RaftActor::step`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModelTimer {
     Election,
     Heartbeat,
-    /// A client proposes the next command to this server (only a leader accepts it).
+    /// A client proposes this server's next command (a correct core accepts it only as leader).
     Propose,
     /// The service snapshots everything it applied (only beyond the server's snapshot).
     Snapshot,
 }
 
 /// One server: its node, what it last persisted (`None`: nothing yet), its ghost history and
-/// how many proposals it accepted. After a crash the actor's last state stays in the model
+/// how many proposals it took (accepted, or that changed it anyway: each is a distinct command). After a crash the actor's last state stays in the model
 /// state, so these fields describe a crashed server too (its `node` is then stale).
 ///
 /// Built once by [`ServerState::new`] and then shared (behind an `Arc`) by every model state that
@@ -176,11 +177,6 @@ pub struct RaftActor {
     pub snapshots: u8,
 }
 
-/// The command a leader is proposed: distinct for every (term, index) a leader appends at.
-pub fn command_for(node: &Node) -> Command {
-    node.current_term() * 1000 + node.log().last_index() + 1
-}
-
 /// The service's snapshot of everything `node` applied, exactly as the cluster driver's
 /// `Op::Snapshot` encodes it (`cluster::encode_service`): the commands of the snapshot it holds,
 /// then those of its log entries up to `last_applied` (applied entries are committed, so the log
@@ -196,10 +192,16 @@ pub fn service_snapshot(node: &Node) -> Vec<u8> {
     encode_service(&applied)
 }
 
+/// The command the next proposal to `node` carries, which has taken `proposed` so far.
+pub fn next_command(node: &Node, proposed: u8) -> raft_core::Command {
+    command_for(node.id(), proposed.saturating_add(1))
+}
+
 fn node_id(id: Id) -> NodeId {
     usize::from(id) as NodeId
 }
 
+/// The timers every live server has armed (and `Snapshot` when snapshots are in the bounds).
 const TIMERS: [ModelTimer; 3] = [
     ModelTimer::Election,
     ModelTimer::Heartbeat,
@@ -236,7 +238,10 @@ impl RaftActor {
             }
             return;
         }
-        let accepted = proposing && out.proposal.is_some_and(|p| p.accepted());
+        // A proposal that changed anything (accepted, or a buggy core acting on one it should
+        // refuse) used up its command: the next one to this server differs. One refused
+        // without a trace returned above and is not counted.
+        let took = proposing;
         let beat = heartbeat && !out.messages.is_empty();
         let compacted = snapshotting
             && out
@@ -255,13 +260,13 @@ impl RaftActor {
             } else {
                 Arc::clone(&state.history)
             },
-            state.proposed + u8::from(accepted),
+            state.proposed + u8::from(took),
             state.heartbeats + u8::from(beat),
             state.snapshots + u8::from(compacted),
         );
         // Persist before sending: stateright applies the save and the sends of one step
         // atomically, so nothing is sent that a crash could un-persist.
-        if persisted || history_changed || accepted || beat || compacted {
+        if persisted || history_changed || took || beat || compacted {
             o.save(next.saved());
         }
         for (to, msg) in out.messages {
@@ -334,17 +339,16 @@ impl Actor for RaftActor {
         o: &mut Out<Self>,
     ) {
         let input = match timer {
-            ModelTimer::Election if state.node.current_term() < self.max_term => {
+            // At any role, up to one term past the bound: a server that reached it is where
+            // the search stops (`Bounds::max_term`).
+            ModelTimer::Election if state.node.current_term() <= self.max_term => {
                 Input::ElectionTimeout
             }
-            ModelTimer::Heartbeat
-                if state.heartbeats < self.heartbeats && state.node.is_leader() =>
-            {
-                Input::HeartbeatTimeout
-            }
-            // The client finds the leader (a proposal to anyone else is a no-op in the core).
-            ModelTimer::Propose if state.proposed < self.proposals && state.node.is_leader() => {
-                Input::Propose(command_for(&state.node))
+            ModelTimer::Heartbeat if state.heartbeats < self.heartbeats => Input::HeartbeatTimeout,
+            // A client may propose to any server: a follower or candidate must answer
+            // NotLeader, a leader appends; each proposal is its own command.
+            ModelTimer::Propose if state.proposed < self.proposals => {
+                Input::Propose(next_command(&state.node, state.proposed))
             }
             ModelTimer::Snapshot
                 if state.snapshots < self.snapshots
@@ -439,4 +443,92 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         .max_crashes(bounds.crashes)
         .within_boundary(within_boundary);
     add_properties(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_core::{Index, Mutant};
+    use stateright::{Checker, Expectation, Model};
+
+    /// Two live servers whose logs hold entries at the same index and term with different
+    /// commands (what the content halves of LogMatching and StateMachineSafety compare).
+    fn same_slot_different_commands(_: &RaftModel, state: &RaftState) -> bool {
+        let logs: Vec<_> = state.actor_states.iter().map(|s| s.node.log()).collect();
+        logs.iter().enumerate().any(|(k, a)| {
+            logs[k + 1..].iter().any(|b| {
+                (1..=a.last_index().min(b.last_index())).any(|i: Index| {
+                    matches!((a.entry(i), b.entry(i)), (Some(x), Some(y))
+                        if x.term == y.term && x.command != y.command)
+                })
+            })
+        })
+    }
+
+    /// Is `name` reached from `config` under `bounds` (breadth-first, one thread)?
+    fn reaches(
+        config: &Config,
+        bounds: &Bounds,
+        name: &'static str,
+        condition: fn(&RaftModel, &RaftState) -> bool,
+    ) -> bool {
+        let model = build_model(config, bounds).property(Expectation::Sometimes, name, condition);
+        let checker = model.checker().threads(1).spawn_bfs().join();
+        checker.discovery(name).is_some()
+    }
+
+    fn bounds(max_term: Term, proposals: u8) -> Bounds {
+        Bounds {
+            max_term,
+            proposals,
+            crashes: 0,
+            restarts: 0,
+            network: NetworkKind::Ordered,
+            // Both leaders' empty AppendEntries wait while each proposes (each would make
+            // the other step down) and the third server answers.
+            max_in_flight: Some(5),
+            ..Bounds::default()
+        }
+    }
+
+    /// Two leaders of one term (a voter that votes twice) each take a proposal at index 1: the
+    /// two entries differ only in their command, which the model must tell apart.
+    #[test]
+    fn two_leaders_of_one_term_append_different_commands() {
+        let mut config = Config::new(3);
+        config.mutant = Some(Mutant::VoteIgnoresVotedFor);
+        assert!(reaches(
+            &config,
+            &bounds(1, 2),
+            "same slot, different commands",
+            same_slot_different_commands,
+        ));
+    }
+
+    /// A correct core never holds two commands at one index and term (a smaller room than
+    /// above, to stay quick: the property itself is what this pins).
+    #[test]
+    fn a_correct_core_never_holds_two_commands_in_one_slot() {
+        assert!(!reaches(
+            &Config::new(3),
+            &Bounds {
+                max_in_flight: Some(3),
+                ..bounds(1, 2)
+            },
+            "same slot, different commands",
+            same_slot_different_commands,
+        ));
+    }
+
+    /// Election timeouts fire in every role and up to one term past the bound: a state with a
+    /// server at `max_term + 1` is reached (where the bound stops the search).
+    #[test]
+    fn election_timeouts_reach_one_term_past_the_bound() {
+        assert!(reaches(
+            &Config::new(3),
+            &bounds(1, 0),
+            "term past the bound",
+            |_, s| s.actor_states.iter().any(|a| a.node.current_term() == 2),
+        ));
+    }
 }

@@ -1,7 +1,7 @@
 //! Turns a stateright path into a `raft_core::Trace` by replaying it through the cluster driver
 //! in lock-step (the driver is the reference: every step's servers must agree), and writes it.
 
-use super::actors::{command_for, Action, ModelCfg, ModelTimer, RaftState, Wire};
+use super::actors::{next_command, Action, ModelCfg, ModelTimer, RaftState, Wire};
 use super::bounds::NetworkKind;
 use raft_core::{Cluster, Envelope, NodeId, Op, Property, Trace};
 use stateright::actor::{ActorModelAction, Id};
@@ -49,7 +49,10 @@ fn ops_for(
                 ModelTimer::Heartbeat => Op::HeartbeatTimeout { node },
                 ModelTimer::Propose => Op::Propose {
                     node,
-                    command: command_for(&before.actor_states[node as usize].node),
+                    command: {
+                        let s = &before.actor_states[node as usize];
+                        next_command(&s.node, s.proposed)
+                    },
                 },
                 // The model snapshots at `last_applied` with the driver's encoding of the
                 // applied commands (`actors::service_snapshot`), as `Op::Snapshot` does.

@@ -3,11 +3,12 @@
 
 pub mod actors;
 pub mod bounds;
-pub mod commands;
 pub mod cli;
+pub mod commands;
 pub mod counterexample;
 pub mod properties;
 pub mod report;
+pub mod suite;
 pub mod symmetry;
 pub mod walk;
 
@@ -30,6 +31,8 @@ struct Counts {
     depth: usize,
     /// The memory cap halted the run.
     out_of_memory: bool,
+    /// Random walks taken (`None`: an exhaustive search).
+    walks: Option<usize>,
 }
 
 /// Ends a run from outside the search, looked at every progress tick: at its deadline, or when
@@ -101,6 +104,7 @@ fn drive(
         unique: checker.unique_state_count(),
         depth: checker.max_depth(),
         out_of_memory: stopper.out_of_memory.get(),
+        walks: None,
     };
     (counts, checker.discoveries().into_iter().collect())
 }
@@ -167,6 +171,7 @@ fn simulate(
         unique: outcome.unique,
         depth: outcome.max_depth,
         out_of_memory: stopper.out_of_memory.get(),
+        walks: Some(outcome.walks),
     };
     (counts, outcome.discoveries)
 }
@@ -208,6 +213,7 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
         total: counts.total,
         unique: counts.unique,
         max_depth: counts.depth,
+        walks: counts.walks,
         elapsed,
         cut,
         counterexample,

@@ -181,6 +181,8 @@ pub struct Summary {
     pub total: usize,
     pub unique: usize,
     pub max_depth: usize,
+    /// Random walks taken (`None`: an exhaustive search).
+    pub walks: Option<usize>,
     pub elapsed: Duration,
     /// Why the run is not exhaustive (`None`: it is).
     pub cut: Option<String>,
@@ -250,8 +252,14 @@ impl fmt::Display for Summary {
         }
         writeln!(
             f,
-            "states: {} unique, {} total, max depth {}",
-            self.unique, self.total, self.max_depth
+            "states: {} unique, {} total, max depth {}{}",
+            self.unique,
+            self.total,
+            self.max_depth,
+            match self.walks {
+                Some(w) => format!(", in {w} random walks (seed {})", l.seed),
+                None => String::new(),
+            }
         )?;
         writeln!(
             f,

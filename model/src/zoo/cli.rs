@@ -46,8 +46,9 @@ pub struct ZooArgs {
     /// The suite of the default-check column: quick, default (what `check` runs) or deep.
     #[arg(long, value_enum, default_value = "default")]
     pub suite: crate::checker::suite::SuiteSize,
-    /// Checker threads of the default-check column (the suite's own default: 2).
-    #[arg(long, default_value_t = 2)]
+    /// Checker threads of the default-check column (1: breadth-first counterexamples are
+    /// shortest at once, with no minimising re-run; `check` itself uses 2).
+    #[arg(long, default_value_t = 1)]
     pub suite_threads: usize,
     /// Directory for counterexample traces and fuzz scratch files (one sub-directory per mutant).
     #[arg(long, default_value = "counterexamples/zoo")]

@@ -203,3 +203,49 @@ fn a_memory_cap_cuts_a_large_search_and_says_so() {
     assert!(out.contains("--max-memory 64 MiB reached"), "{out}");
     assert!(!out.contains("exhaustive within the bounds"), "{out}");
 }
+
+/// One server can never repair a follower's log nor install a snapshot from a leader: those goals
+/// are "not applicable to these bounds" and do not fail the run, which reaches every other goal.
+#[test]
+fn goals_the_bounds_rule_out_are_not_applicable_and_do_not_fail() {
+    let o = model(&["check", "--servers", "1"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(
+            "a follower's conflicting entries are repaired  not applicable to these bounds"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("exhaustive within bounds; "), "{out}");
+    let o = model(&[
+        "check",
+        "--crashes",
+        "0",
+        "--restarts",
+        "0",
+        "--max-term",
+        "1",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "a voter crashes and restarts                   not applicable to these bounds"
+        ),
+        "{out}"
+    );
+}
+
+/// Four servers under the default three messages in flight elect but cannot commit: the run
+/// names the bounds that refused transitions instead of only saying FAILED.
+#[test]
+fn an_unreached_goal_names_the_bounds_that_refused_transitions() {
+    let o = model(&["check", "--servers", "4"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("NOT reached: an entry is committed"), "{out}");
+    assert!(
+        out.contains("which may keep them out of reach: --restarts, --max-in-flight"),
+        "{out}"
+    );
+}

@@ -8,7 +8,7 @@ use crate::judge::invariants::{check_all, NodeView, Situation, Violation};
 use crate::judge::service::{decode_service, encode_service};
 use crate::protocol::config::Config;
 use crate::protocol::message::{Envelope, Message};
-use crate::protocol::node::{Apply, Input, Node, Output, Persistent, ProposeResult};
+use crate::protocol::node::{Apply, Input, Node, Output, Persistent, ProposeResult, Role};
 use crate::protocol::types::{Command, Index, NodeId, MAX_SERVERS};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -458,7 +458,8 @@ impl Cluster {
                     service.truncate((*index as usize).saturating_sub(1));
                     service.push(*command);
                 }
-                Apply::Snapshot { data, .. } => *service = decode_service(data),
+                // One that does not decode is a violation the history records: the run fails.
+                Apply::Snapshot { data, .. } => *service = decode_service(data).unwrap_or_default(),
             }
         }
     }
@@ -466,7 +467,8 @@ impl Cluster {
     fn restart(&mut self, id: NodeId) {
         let i = id as usize;
         let persisted = self.durable[i].clone().unwrap_or_default();
-        self.services[i] = decode_service(&persisted.snapshot);
+        // One that does not decode is a violation the history records: the run fails.
+        self.services[i] = decode_service(&persisted.snapshot).unwrap_or_default();
         let node = Node::restart(id, self.config.clone(), persisted);
         self.histories[i].observe_restart(&node);
         self.scratch.crashed = self.nodes[i].replace(node);
@@ -556,7 +558,11 @@ impl Cluster {
                 Some(n) => writeln!(
                     s,
                     "  s{id} {} term={} vote={} commit={} log={}",
-                    n.role_letter(),
+                    match n.role() {
+                        Role::Follower => 'F',
+                        Role::Candidate { .. } => 'C',
+                        Role::Leader { .. } => 'L',
+                    },
                     n.current_term(),
                     n.voted_for().map_or("-".into(), |v| format!("s{v}")),
                     n.commit_index(),

@@ -5,10 +5,12 @@
 
 use crate::judge::invariants::{leader_append_only, Property, Violation};
 use crate::judge::service::decode_service;
-use crate::protocol::node::{Apply, Event, Node, Output};
-use crate::protocol::types::{Command, Index, NodeId, Term};
+use crate::protocol::message::Message;
+use crate::protocol::node::{Apply, Node, Output};
+use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An entry a server applied: its term, its command, and the server's term when it applied it
 /// (the term in which the entry was known committed).
@@ -19,15 +21,70 @@ pub struct Applied {
     pub commit_term: Term,
 }
 
+/// One election the server won: the term, and its log as it was when it became leader (shared:
+/// every later copy of the history points at the same log).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Election {
+    pub term: Term,
+    pub log: Arc<ElectedLog>,
+}
+
+/// A leader's log when it was elected: what its snapshot held (the reference service's
+/// commands at `1..=snapshot_index`, `None` when the snapshot does not decode to exactly that
+/// many) and its entries after the snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ElectedLog {
+    pub snapshot_index: Index,
+    pub snapshot: Option<Vec<Option<Command>>>,
+    pub entries: Vec<Entry>,
+}
+
+impl ElectedLog {
+    fn of(node: &Node) -> ElectedLog {
+        let log = node.log();
+        let commands = decode_service(node.snapshot_data()).ok();
+        ElectedLog {
+            snapshot_index: log.snapshot_index(),
+            snapshot: commands.filter(|c| c.len() as Index == log.snapshot_index()),
+            entries: log.entries().to_vec(),
+        }
+    }
+
+    /// Did the leader hold the entry `(term, command)` at `index` (in its snapshot: the command)?
+    pub fn holds(&self, index: Index, term: Term, command: Option<Command>) -> bool {
+        match self.at(index) {
+            Ok(Some((Some(t), c))) => (t, c) == (term, command),
+            Ok(Some((None, c))) => c == command,
+            Ok(None) | Err(()) => false,
+        }
+    }
+
+    /// What the leader held at `index`: `Ok(Some((Some(term), command)))` for an entry,
+    /// `Ok(Some((None, command)))` for a command its snapshot held, `Ok(None)` for nothing,
+    /// `Err(())` inside a snapshot that did not decode.
+    pub fn at(&self, index: Index) -> Result<Option<(Option<Term>, Option<Command>)>, ()> {
+        if index == 0 {
+            return Ok(None);
+        }
+        if index <= self.snapshot_index {
+            let snapshot = self.snapshot.as_ref().ok_or(())?;
+            return Ok(snapshot.get(index as usize - 1).map(|&c| (None, c)));
+        }
+        let k = (index - self.snapshot_index - 1) as usize;
+        Ok(self.entries.get(k).map(|e| (Some(e.term), e.command)))
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NodeHistory {
     /// How many times the server was restarted from its persisted state.
     pub restarts: u32,
     /// The highest current term the server ever had (across incarnations).
     pub max_term: Term,
-    /// Terms in which the server became leader, in order.
-    pub elected: Vec<Term>,
-    /// Every vote the server granted (its own candidacies included): `(term, candidate)`, sorted.
+    /// The elections the server was seen winning, in order, each with its log then.
+    pub elected: Vec<Election>,
+    /// Every vote the server was seen granting (its own candidacies included): `(term,
+    /// candidate)`, sorted.
     pub votes: Vec<(Term, NodeId)>,
     /// Everything the server ever applied, by index (a snapshot's prefix excluded).
     pub applied: BTreeMap<Index, Applied>,
@@ -120,19 +177,8 @@ impl NodeHistory {
             self.record(v);
         }
         self.max_term = self.max_term.max(after.current_term());
-        for event in &out.events {
-            match *event {
-                Event::BecameLeader { term } => self.elected.push(term),
-                Event::VoteGranted { candidate, term } => {
-                    if let Err(at) = self.votes.binary_search(&(term, candidate)) {
-                        self.votes.insert(at, (term, candidate));
-                    }
-                }
-                Event::LogTruncated { .. } => self.truncated_conflict = true,
-                Event::SnapshotInstalled { .. } => self.installed_snapshot = true,
-                _ => {}
-            }
-        }
+        self.observe_roles_and_votes(before, after, out);
+        self.observe_log_repairs(before, after, out);
         // The apply stream, in order: each entry is the next index, each snapshot lies beyond
         // what the state machine already holds (no rollback, nothing applied twice).
         let mut through = before.last_applied();
@@ -167,6 +213,76 @@ impl NodeHistory {
                 } => self.observe_apply(id, *index, *term, *command, after.current_term()),
                 Apply::Snapshot { index, data, .. } => self.observe_snapshot(id, *index, data),
             }
+        }
+    }
+
+    /// Elections and votes, as seen from outside: a server is elected when it is leader of a
+    /// term after a step and was not leader of that term before; it voted for `c` in term `t`
+    /// when it sent `c` a granted `RequestVoteReply` of term `t`, persisted `voted_for = c` in
+    /// term `t`, or its live `(current_term, voted_for)` changed to `(t, Some(c))` (its own
+    /// candidacy is a vote for itself). The events the server emits about itself are not read.
+    fn observe_roles_and_votes(&mut self, before: &Node, after: &Node, out: &Output) {
+        let term = after.current_term();
+        if after.is_leader() && !(before.is_leader() && before.current_term() == term) {
+            self.elected.push(Election {
+                term,
+                log: Arc::new(ElectedLog::of(after)),
+            });
+        }
+        for (to, msg) in &out.messages {
+            if let Message::RequestVoteReply {
+                term,
+                granted: true,
+            } = *msg
+            {
+                self.vote(term, *to);
+            }
+        }
+        if let Some(p) = &out.persist {
+            if let Some(c) = p.voted_for {
+                self.vote(p.current_term, c);
+            }
+        }
+        if (term, after.voted_for()) != (before.current_term(), before.voted_for()) {
+            if let Some(c) = after.voted_for() {
+                self.vote(term, c);
+            }
+        }
+    }
+
+    fn vote(&mut self, term: Term, candidate: NodeId) {
+        if let Err(at) = self.votes.binary_search(&(term, candidate)) {
+            self.votes.insert(at, (term, candidate));
+        }
+    }
+
+    /// The goals, as seen from outside. A conflict was repaired when a server that is not
+    /// leader after a step that answered an AppendEntries (it sent an `AppendEntriesReply`)
+    /// lost an entry it held beyond its (new) snapshot: that index now holds another entry or
+    /// none. A snapshot was installed when the log's snapshot index rose in a step that handed
+    /// the state machine a snapshot (a server's own compaction hands it none).
+    fn observe_log_repairs(&mut self, before: &Node, after: &Node, out: &Output) {
+        let answered_append = || {
+            out.messages
+                .iter()
+                .any(|(_, m)| matches!(m, Message::AppendEntriesReply { .. }))
+        };
+        if !self.truncated_conflict && !after.is_leader() && answered_append() {
+            let (old, new) = (before.log(), after.log());
+            let lost = old
+                .iter()
+                .rev()
+                .take_while(|(i, _)| *i > new.snapshot_index())
+                .any(|(i, e)| new.entry(i) != Some(e));
+            self.truncated_conflict = lost;
+        }
+        if after.log().snapshot_index() > before.log().snapshot_index()
+            && out
+                .apply
+                .iter()
+                .any(|a| matches!(a, Apply::Snapshot { .. }))
+        {
+            self.installed_snapshot = true;
         }
     }
 
@@ -209,11 +325,40 @@ impl NodeHistory {
 
     /// The state machine was replaced by a snapshot of every command up to `index`: each must be
     /// what this server applied there before (StateMachineSafety), and it joins the history.
+    /// A snapshot that does not decode to exactly `index` commands breaks StateMachineSafety:
+    /// the state machine would hold something other than the entries `1..=index`.
     fn observe_snapshot(&mut self, id: NodeId, index: Index, data: &[u8]) {
-        let commands = decode_service(data);
-        if commands.len() as Index != index {
-            return; // not the reference encoding: opaque to the ghost
-        }
+        let commands = match decode_service(data) {
+            Ok(commands) if commands.len() as Index == index => commands,
+            Ok(commands) => {
+                let detail = format!(
+                    "server {id}'s state machine was handed a snapshot covering index {index} \
+                     that holds {} commands",
+                    commands.len()
+                );
+                let v = Violation::new(
+                    Property::StateMachineSafety,
+                    vec![id],
+                    Some(index),
+                    None,
+                    detail,
+                );
+                return self.record(v);
+            }
+            Err(e) => {
+                let detail = format!(
+                    "server {id}'s state machine was handed a snapshot covering index {index}: {e}"
+                );
+                let v = Violation::new(
+                    Property::StateMachineSafety,
+                    vec![id],
+                    Some(index),
+                    None,
+                    detail,
+                );
+                return self.record(v);
+            }
+        };
         for (k, command) in (1..).zip(commands) {
             let before = self
                 .applied
@@ -269,10 +414,13 @@ impl NodeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::judge::invariants::{
+        election_safety, leader_completeness, one_vote_per_term, NodeView,
+    };
     use crate::judge::service::encode_service;
     use crate::protocol::config::Config;
     use crate::protocol::log::Log;
-    use crate::protocol::node::Persistent;
+    use crate::protocol::node::{Persistent, Role};
 
     /// A server restarted from a snapshot covering `1..=index` (so `last_applied == index`).
     fn restored(index: Index) -> Node {
@@ -286,6 +434,190 @@ mod tests {
             ..Persistent::default()
         };
         Node::restart(0, Config::new(3), persisted)
+    }
+
+    /// A server of `cluster` servers in `term`, with `voted_for`, leader or follower, built by
+    /// hand (no step, so no event of any kind).
+    fn server(id: NodeId, term: Term, voted_for: Option<NodeId>, leader: bool) -> Node {
+        let mut node = Node::new(id, Config::new(3));
+        node.current_term = term;
+        node.voted_for = voted_for;
+        if leader {
+            node.role = Role::Leader {
+                progress: Vec::new(),
+            };
+        }
+        node
+    }
+
+    fn views<'a>(histories: &'a [NodeHistory]) -> Vec<NodeView<'a>> {
+        (0..)
+            .zip(histories)
+            .map(|(id, history)| NodeView {
+                id,
+                node: None,
+                durable: None,
+                history,
+            })
+            .collect()
+    }
+
+    /// Two servers that become leaders of term 1 without a `BecameLeader` event are seen
+    /// becoming leaders (their role changed) and break ElectionSafety.
+    #[test]
+    fn a_silent_election_is_still_an_election() {
+        let mut hs = vec![NodeHistory::default(), NodeHistory::default()];
+        for (id, h) in (0..).zip(&mut hs) {
+            let before = server(id, 1, Some(id), false);
+            h.observe_step(&before, &server(id, 1, Some(id), true), &Output::default());
+        }
+        let terms = |h: &NodeHistory| h.elected.iter().map(|e| e.term).collect::<Vec<_>>();
+        assert_eq!((terms(&hs[0]), terms(&hs[1])), (vec![1], vec![1]));
+        let v = election_safety(&views(&hs)).expect_err("two leaders of term 1");
+        assert_eq!(
+            (v.property, v.nodes, v.term),
+            (Property::ElectionSafety, vec![0, 1], Some(1))
+        );
+    }
+
+    /// A leader that adopts a higher term and keeps its role was elected in that term.
+    #[test]
+    fn a_leader_that_moves_to_a_higher_term_is_elected_there() {
+        let mut h = NodeHistory::default();
+        let out = Output::default();
+        h.observe_step(
+            &server(0, 1, Some(0), true),
+            &server(0, 2, None, true),
+            &out,
+        );
+        let terms = |h: &NodeHistory| h.elected.iter().map(|e| e.term).collect::<Vec<_>>();
+        assert_eq!(terms(&h), vec![2]);
+        // Staying leader of the same term is no new election.
+        h.observe_step(&server(0, 2, None, true), &server(0, 2, None, true), &out);
+        assert_eq!(terms(&h), vec![2]);
+    }
+
+    /// A leader of term 2 elected without the entry committed in term 1, which then steps down
+    /// (no live leader is left), still breaks LeaderCompleteness: the ghost kept its log.
+    #[test]
+    fn a_leader_that_lacked_a_committed_entry_is_caught_after_it_stepped_down() {
+        let mut hs = vec![NodeHistory::default(), NodeHistory::default()];
+        let out = Output::default();
+        hs[0].observe_step(
+            &server(0, 2, Some(0), false),
+            &server(0, 2, Some(0), true),
+            &out,
+        );
+        hs[0].observe_step(
+            &server(0, 2, Some(0), true),
+            &server(0, 3, None, false),
+            &out,
+        );
+        hs[1].applied.insert(
+            1,
+            Applied {
+                term: 1,
+                command: Some(5),
+                commit_term: 1,
+            },
+        );
+        let v = leader_completeness(&views(&hs)).expect_err("leader of term 2 lacked index 1");
+        assert_eq!(
+            (v.property, v.nodes, v.index, v.term),
+            (Property::LeaderCompleteness, vec![0, 1], Some(1), Some(2))
+        );
+        // Committed in term 2 itself: nothing is owed to the leader of term 2.
+        hs[1].applied.get_mut(&1).expect("applied").commit_term = 2;
+        assert_eq!(leader_completeness(&views(&hs)), Ok(()));
+    }
+
+    /// A server that grants votes to two candidates of term 1 on the wire, without a
+    /// `VoteGranted` event and without changing its `voted_for`, breaks OneVotePerTerm.
+    #[test]
+    fn a_silent_vote_on_the_wire_is_still_a_vote() {
+        let mut h = NodeHistory::default();
+        let node = server(0, 1, Some(1), false);
+        let reply = |to| Output {
+            messages: vec![(
+                to,
+                Message::RequestVoteReply {
+                    term: 1,
+                    granted: true,
+                },
+            )],
+            ..Output::default()
+        };
+        h.observe_step(&server(0, 1, None, false), &node, &reply(1));
+        h.observe_step(&node, &node, &reply(2));
+        assert_eq!(h.votes, vec![(1, 1), (1, 2)]);
+        let v = one_vote_per_term(&views(&[h])).expect_err("two votes in term 1");
+        assert_eq!(
+            (v.property, v.nodes, v.term),
+            (Property::OneVotePerTerm, vec![0, 1, 2], Some(1))
+        );
+    }
+
+    /// A vote seen only in what the server persisted, or only in its live state, counts.
+    #[test]
+    fn a_persisted_or_live_vote_is_a_vote() {
+        let mut h = NodeHistory::default();
+        let node = server(0, 1, Some(1), false);
+        let out = Output {
+            persist: Some(Persistent {
+                current_term: 1,
+                voted_for: Some(2),
+                ..Persistent::default()
+            }),
+            ..Output::default()
+        };
+        h.observe_step(&server(0, 1, None, false), &node, &out);
+        assert_eq!(h.votes, vec![(1, 1), (1, 2)]);
+        // A candidacy is a vote for itself.
+        let mut h = NodeHistory::default();
+        let out = Output::default();
+        h.observe_step(
+            &server(0, 1, None, false),
+            &server(0, 2, Some(0), false),
+            &out,
+        );
+        assert_eq!(h.votes, vec![(2, 0)]);
+    }
+
+    /// The conflict-repair goal is reached when a follower answering an AppendEntries lost an
+    /// entry, not when it merely appended.
+    #[test]
+    fn a_conflict_is_repaired_only_when_an_entry_is_lost() {
+        let entry = |term| crate::protocol::types::Entry {
+            term,
+            command: Some(term),
+        };
+        let with = |terms: &[Term]| {
+            let mut node = server(0, 2, None, false);
+            terms.iter().for_each(|&t| {
+                node.log.append(entry(t));
+            });
+            node
+        };
+        let ack = Output {
+            messages: vec![(
+                1,
+                Message::AppendEntriesReply {
+                    term: 2,
+                    success: true,
+                    match_index: 2,
+                    conflict_term: None,
+                    conflict_index: 0,
+                },
+            )],
+            ..Output::default()
+        };
+        let mut h = NodeHistory::default();
+        h.observe_step(&with(&[1]), &with(&[1, 2]), &ack);
+        assert!(!h.truncated_conflict, "an append repairs nothing");
+        h.observe_step(&with(&[1, 1]), &with(&[1, 2]), &Output::default());
+        assert!(!h.truncated_conflict, "no AppendEntries answered");
+        h.observe_step(&with(&[1, 1]), &with(&[1, 2]), &ack);
+        assert!(h.truncated_conflict);
     }
 
     #[test]
@@ -306,6 +638,22 @@ mod tests {
             (Property::StateMachineSafety, Some(1))
         );
         assert_eq!(h.snapshot_applied.get(&1), Some(&Some(6)));
+    }
+
+    /// A snapshot that does not decode, or decodes to the wrong number of commands, is a
+    /// StateMachineSafety violation, never an empty service.
+    #[test]
+    fn a_snapshot_that_does_not_decode_violates_state_machine_safety() {
+        for data in [b"garbage".to_vec(), encode_service(&[Some(1)])] {
+            let mut h = NodeHistory::default();
+            h.observe_snapshot(0, 2, &data);
+            let v = h.violation.expect("recorded");
+            assert_eq!(
+                (v.property, v.nodes, v.index),
+                (Property::StateMachineSafety, vec![0], Some(2))
+            );
+            assert!(h.snapshot_applied.is_empty());
+        }
     }
 
     #[test]

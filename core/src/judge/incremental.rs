@@ -14,9 +14,9 @@
 //!   `i`'s history can have one now.
 //! - StateMachineSafety: applied histories only grow; a new conflict involves an index that `i`
 //!   newly applied in this step (its `Apply::Entry`s), compared against every server.
-//! - LeaderCompleteness: a (leader, committed entry) pair can newly fail only if the leader is
-//!   `i` and became leader in this step (a leader of the same term keeps its entries:
-//!   LeaderAppendOnly), or the entry's commit term dropped because `i` newly applied it. With
+//! - LeaderCompleteness: an (election, committed entry) pair can newly fail only if the election
+//!   is one of `i`'s in this step (recorded elections never change), or the entry's commit term
+//!   dropped because `i` newly applied it. With
 //!   StateMachineSafety holding, all servers agree on each applied index's (term, command), so
 //!   checking every server's applied entry is the same as checking `committed`'s chosen one.
 //! - CommittedOnMajority: holders only change on `i`'s persisted log, from the first index where
@@ -120,40 +120,23 @@ fn suspect(views: &[NodeView], i: usize, before: &Before, applies: &[Apply]) -> 
                 min_commit_term = min_commit_term.min(a.commit_term);
             }
         }
-        for leader in views
-            .iter()
-            .filter_map(|v| v.node)
-            .filter(|n| n.is_leader())
+        let elections = views.iter().flat_map(|v| &v.history.elected);
+        if elections
+            .filter(|e| e.term > min_commit_term)
+            .any(|e| !e.log.holds(index, mine.term, mine.command))
         {
-            if min_commit_term < leader.current_term()
-                && index > leader.log().snapshot_index()
-                && leader.log().entry(index).map(|e| (e.term, e.command))
-                    != Some((mine.term, mine.command))
-            {
-                return true;
-            }
+            return true;
         }
         if !on_majority(views, index, mine.term) {
             return true;
         }
     }
-    // LeaderCompleteness for a server that just became leader: every entry committed before.
-    if let Some(node) = me.node.filter(|n| n.is_leader()) {
-        let term = node.current_term();
-        if before.leader_term != Some(term) {
-            let log = node.log();
-            if log.snapshot_index() > 0 {
-                return true; // its compacted prefix is checked against its snapshot: do it all
-            }
-            for v in views {
-                for (&index, a) in &v.history.applied {
-                    if a.commit_term < term
-                        && index > log.snapshot_index()
-                        && log.entry(index).map(|e| (e.term, e.command))
-                            != Some((a.term, a.command))
-                    {
-                        return true;
-                    }
+    // LeaderCompleteness for the elections of this step: every entry committed before.
+    for election in me.history.elected.get(before.elected..).unwrap_or_default() {
+        for v in views {
+            for (&index, a) in &v.history.applied {
+                if a.commit_term < election.term && !election.log.holds(index, a.term, a.command) {
+                    return true;
                 }
             }
         }

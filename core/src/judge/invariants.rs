@@ -164,7 +164,7 @@ fn recorded(views: &[NodeView], property: Property) -> Result<(), Violation> {
 pub fn election_safety(views: &[NodeView]) -> Result<(), Violation> {
     let mut leaders: BTreeMap<Term, NodeId> = BTreeMap::new();
     for v in views {
-        for &term in &v.history.elected {
+        for term in v.history.elected.iter().map(|e| e.term) {
             match leaders.get(&term) {
                 Some(&other) if other != v.id => {
                     return Err(Violation::new(
@@ -260,61 +260,41 @@ fn applied_keys(views: &[NodeView]) -> Keys {
     keys
 }
 
-/// LeaderCompleteness: every live leader holds every entry committed in an earlier term.
+/// LeaderCompleteness: every entry committed in term `c` (the earliest term any server applied
+/// it in) is held, with its term and command, by every leader elected in a term `t > c`, crashed
+/// or stepped down since included: compared with the leader's log as it was when it was elected
+/// (ghost `NodeHistory::elected`); an index within that log's snapshot holds the committed
+/// command in the snapshot's service state. A snapshot that does not decode holds nothing.
 pub fn leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
-    let leaders: Vec<&Node> = views
-        .iter()
-        .filter_map(|v| v.node)
-        .filter(|n| n.is_leader())
-        .collect();
-    if leaders.is_empty() {
+    let committed = committed(views);
+    if committed.is_empty() {
         return Ok(());
     }
-    // A leader's compacted prefix holds what its snapshot holds (reference encoding), decoded
-    // when first needed.
-    let mut snapshots: Vec<Option<Vec<Option<Command>>>> = vec![None; leaders.len()];
-    for (index, (term, command, commit_term, by)) in committed(views) {
-        for (leader, snapshot) in leaders.iter().zip(&mut snapshots) {
-            let t = leader.current_term();
-            if commit_term >= t {
-                continue;
-            }
-            if index <= leader.log().snapshot_index() {
-                let snapshot = snapshot.get_or_insert_with(|| {
-                    crate::judge::service::decode_service(leader.snapshot_data())
-                });
-                let held = snapshot.get(index as usize - 1);
-                if snapshot.len() as Index == leader.log().snapshot_index()
-                    && held != Some(&command)
-                {
+    for v in views {
+        for election in &v.history.elected {
+            let t = election.term;
+            for &(index, (term, command, commit_term, by)) in &committed {
+                if commit_term >= t {
+                    continue;
+                }
+                if !election.log.holds(index, term, command) {
+                    let held = match election.log.at(index) {
+                        Ok(h) => format!("{h:?}"),
+                        Err(()) => "a snapshot that does not decode".to_string(),
+                    };
                     return Err(Violation::new(
                         Property::LeaderCompleteness,
-                        vec![leader.id(), by],
+                        vec![v.id, by],
                         Some(index),
                         Some(t),
                         format!(
-                            "leader {} of term {t} holds {held:?} in its snapshot at index \
-                             {index}, where {command:?} was committed in term {commit_term}",
-                            leader.id()
+                            "leader {} elected in term {t} lacked the entry (term {term}, \
+                             {command:?}) at index {index}, committed in term {commit_term} \
+                             (applied by server {by}); it held {held}",
+                            v.id
                         ),
                     ));
                 }
-                continue;
-            }
-            let held = leader.log().entry(index);
-            if held.map(|e| (e.term, e.command)) != Some((term, command)) {
-                return Err(Violation::new(
-                    Property::LeaderCompleteness,
-                    vec![leader.id(), by],
-                    Some(index),
-                    Some(t),
-                    format!(
-                        "leader {} of term {t} lacks the entry (term {term}, {command:?}) at \
-                         index {index}, committed in term {commit_term} (applied by server {by}); \
-                         it holds {held:?}",
-                        leader.id()
-                    ),
-                ));
             }
         }
     }
@@ -578,7 +558,7 @@ impl Situation {
                 first_commit.is_some_and(|ct| {
                     views
                         .iter()
-                        .any(|v| v.history.elected.iter().any(|&t| t > ct))
+                        .any(|v| v.history.elected.iter().any(|e| e.term > ct))
                 })
             }
             Situation::VoterRestarted => any(|h| h.restarts > 0 && !h.votes.is_empty()),

@@ -5,4 +5,5 @@
 pub mod history;
 pub mod incremental;
 pub mod invariants;
+pub mod rename;
 pub mod service;

@@ -9,11 +9,34 @@ pub fn encode_service(applied: &[Option<Command>]) -> Vec<u8> {
     serde_json::to_vec(applied).unwrap_or_default()
 }
 
-/// The commands a snapshot holds. A snapshot that fails to decode yields an empty service
-/// (never a panic).
-pub fn decode_service(data: &[u8]) -> Vec<Option<Command>> {
+/// The commands a snapshot holds (the empty snapshot: none). A snapshot that does not decode is
+/// an error saying why, never an empty service: the judge reports it as a violation.
+pub fn decode_service(data: &[u8]) -> Result<Vec<Option<Command>>, String> {
     if data.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    serde_json::from_slice(data).unwrap_or_default()
+    serde_json::from_slice(data).map_err(|e| {
+        format!(
+            "a snapshot of {} bytes is not a service state: {e}",
+            data.len()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_survives_its_encoding() {
+        let applied = vec![Some(3), None, Some(7)];
+        assert_eq!(decode_service(&encode_service(&applied)), Ok(applied));
+        assert_eq!(decode_service(&[]), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn a_snapshot_that_does_not_decode_is_an_error() {
+        let err = decode_service(b"not json").expect_err("undecodable");
+        assert!(err.contains("8 bytes is not a service state"), "{err}");
+    }
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 pub struct Log {
     snapshot_index: Index,
     snapshot_term: Term,
-    entries: Vec<Entry>,
+    /// `pub(crate)` for the judge's renaming (`judge::rename`).
+    pub(crate) entries: Vec<Entry>,
 }
 
 /// `clone_from` reuses the target's entry buffer (drivers copy logs on every step).

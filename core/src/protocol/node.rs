@@ -431,33 +431,6 @@ impl Node {
         }
     }
 
-    /// The same server with every id renamed by `rename` (a permutation of `0..cluster_size`):
-    /// the state as seen under other names, for checkers' symmetry reduction.
-    pub fn renamed(&self, rename: impl Fn(NodeId) -> NodeId) -> Node {
-        let role = match &self.role {
-            Role::Follower => Role::Follower,
-            Role::Candidate { votes } => {
-                let mut renamed = VoteSet::default();
-                votes.iter().for_each(|id| renamed.insert(rename(id)));
-                Role::Candidate { votes: renamed }
-            }
-            Role::Leader { progress } => {
-                let mut renamed = progress.clone();
-                for (id, p) in progress.iter().enumerate() {
-                    renamed[rename(id as NodeId) as usize] = *p;
-                }
-                Role::Leader { progress: renamed }
-            }
-        };
-        Node {
-            id: rename(self.id),
-            voted_for: self.voted_for.map(&rename),
-            leader_hint: self.leader_hint.map(&rename),
-            role,
-            ..self.clone()
-        }
-    }
-
     // ---- Read-only accessors -------------------------------------------------------------
 
     pub fn id(&self) -> NodeId {
@@ -497,15 +470,6 @@ impl Node {
     pub fn state(&self) -> (Term, bool) {
         (self.current_term, self.is_leader())
     }
-    /// One letter for stories: F, C or L.
-    pub fn role_letter(&self) -> char {
-        match self.role {
-            Role::Follower => 'F',
-            Role::Candidate { .. } => 'C',
-            Role::Leader { .. } => 'L',
-        }
-    }
-
     pub(crate) fn peers(&self) -> impl Iterator<Item = NodeId> {
         let me = self.id;
         self.config.ids().filter(move |&p| p != me)

@@ -4,14 +4,15 @@
 //! (proposals, election and heartbeat timeouts at any server in any role), within its budgets.
 
 use super::bounds::{Bounds, NetworkKind};
-use super::commands::command_for;
-use super::properties::{add_properties, Flags};
+use super::properties::Flags;
 use raft_core::service::{decode_service, encode_service};
-use raft_core::{Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term};
+use raft_core::{
+    Apply, Command, Config, Event, Input, Message, Node, NodeHistory, NodeId, Persistent, Term,
+};
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// The checked model: servers only; the ghost lives in each actor, so no model-wide history.
@@ -36,7 +37,7 @@ pub struct ModelCfg {
     pub bounds: Bounds,
     pub flags: Arc<Flags>,
     /// Set by the driver (`--timeout`, `--max-memory`): no state is within the boundary any
-    /// more, so the search drains its queue and stops.
+    /// more, so the search drains its queue and stops (`boundary::BoundedModel`).
     pub halt: Arc<AtomicBool>,
 }
 
@@ -61,8 +62,10 @@ pub enum ModelTimer {
     Snapshot,
 }
 
-/// One server: its node, what it last persisted (`None`: nothing yet), its ghost history and
-/// how many proposals it took (accepted, or that changed it anyway: each is a distinct command). After a crash the actor's last state stays in the model
+/// One server: its node, what it last persisted (`None`: nothing yet), its service (the commands
+/// its state machine applied, index 1 first: kept from the apply stream, as the cluster driver
+/// does, reset from the snapshot on restart), its ghost history and how many proposals it
+/// took (accepted, or that changed it anyway: each is a distinct command). After a crash the actor's last state stays in the model
 /// state, so these fields describe a crashed server too (its `node` is then stale).
 ///
 /// Built once by [`ServerState::new`] and then shared (behind an `Arc`) by every model state that
@@ -73,6 +76,7 @@ pub enum ModelTimer {
 pub struct ServerState {
     pub node: Node,
     pub durable: Option<Arc<Persistent>>,
+    pub service: Arc<Vec<Option<Command>>>,
     pub history: Arc<NodeHistory>,
     pub proposed: u8,
     pub heartbeats: u8,
@@ -91,16 +95,19 @@ impl ServerState {
     pub fn new(
         node: Node,
         durable: Option<Arc<Persistent>>,
+        service: Arc<Vec<Option<Command>>>,
         history: Arc<NodeHistory>,
         proposed: u8,
         heartbeats: u8,
         snapshots: u8,
     ) -> ServerState {
         let mut h = digest_hasher();
-        (&node, &durable, &history, proposed, heartbeats, snapshots).hash(&mut h);
+        let fields = (&node, &durable, &service, &history);
+        (fields, proposed, heartbeats, snapshots).hash(&mut h);
         ServerState {
             node,
             durable,
+            service,
             history,
             proposed,
             heartbeats,
@@ -120,6 +127,7 @@ impl PartialEq for ServerState {
         self.digest == other.digest
             && self.node == other.node
             && self.durable == other.durable
+            && self.service == other.service
             && self.history == other.history
             && (self.proposed, self.heartbeats, self.snapshots)
                 == (other.proposed, other.heartbeats, other.snapshots)
@@ -177,24 +185,36 @@ pub struct RaftActor {
     pub snapshots: u8,
 }
 
-/// The service's snapshot of everything `node` applied, exactly as the cluster driver's
-/// `Op::Snapshot` encodes it (`cluster::encode_service`): the commands of the snapshot it holds,
-/// then those of its log entries up to `last_applied` (applied entries are committed, so the log
-/// still holds what was applied there).
-pub fn service_snapshot(node: &Node) -> Vec<u8> {
-    let log = node.log();
-    let mut applied = decode_service(node.snapshot_data());
-    applied.extend(
-        log.iter()
-            .take_while(|(i, _)| *i <= node.last_applied())
-            .map(|(_, e)| e.command),
-    );
-    encode_service(&applied)
+/// The service's snapshot of everything it applied, exactly as the cluster driver's
+/// `Op::Snapshot` encodes it: its own record of the apply stream, not a rebuild from the log
+/// (whether the log still holds what was applied is part of what is checked).
+pub fn service_snapshot(state: &ServerState) -> Vec<u8> {
+    encode_service(&state.service)
 }
 
-/// The command the next proposal to `node` carries, which has taken `proposed` so far.
-pub fn next_command(node: &Node, proposed: u8) -> raft_core::Command {
-    command_for(node.id(), proposed.saturating_add(1))
+/// `service` after the state machine received `applies` (an entry at index `i` replaces
+/// whatever was at `i..`; a snapshot replaces everything; one that does not decode leaves an
+/// empty service, and the ghost history records the violation).
+fn applied(service: &Arc<Vec<Option<Command>>>, applies: &[Apply]) -> Arc<Vec<Option<Command>>> {
+    if applies.is_empty() {
+        return Arc::clone(service);
+    }
+    let mut service = Vec::clone(service);
+    for apply in applies {
+        match apply {
+            Apply::Entry { index, command, .. } => {
+                service.truncate((*index as usize).saturating_sub(1));
+                service.push(*command);
+            }
+            Apply::Snapshot { data, .. } => service = decode_service(data).unwrap_or_default(),
+        }
+    }
+    Arc::new(service)
+}
+
+/// The command a client proposes to server `id` next (its own, tagged with `id`).
+pub fn proposal(id: NodeId, state: &ServerState) -> Command {
+    super::commands::command_for(id, state.proposed + 1)
 }
 
 fn node_id(id: Id) -> NodeId {
@@ -255,6 +275,7 @@ impl RaftActor {
                 Some(p) => Some(Arc::new(p)),
                 None => state.durable.clone(),
             },
+            applied(&state.service, &out.apply),
             if history_changed {
                 Arc::new(history)
             } else {
@@ -293,18 +314,22 @@ impl Actor for RaftActor {
                 Node::new(id, self.config.clone()),
                 None,
                 Arc::default(),
+                Arc::default(),
                 0,
                 0,
                 0,
             ),
             Some(saved) => {
                 let persisted = saved.durable.as_deref().cloned().unwrap_or_default();
+                // One that does not decode: the history's `observe_restart` records it.
+                let service = decode_service(&persisted.snapshot).unwrap_or_default();
                 let node = Node::restart(id, self.config.clone(), persisted);
                 let mut history = (*saved.history).clone();
                 history.observe_restart(&node);
                 ServerState::new(
                     node,
                     saved.durable.clone(),
+                    Arc::new(service),
                     Arc::new(history),
                     saved.proposed,
                     saved.heartbeats,
@@ -333,7 +358,7 @@ impl Actor for RaftActor {
 
     fn on_timeout(
         &self,
-        _id: Id,
+        id: Id,
         state: &mut Cow<ServerState>,
         timer: &ModelTimer,
         o: &mut Out<Self>,
@@ -348,7 +373,7 @@ impl Actor for RaftActor {
             // A client may propose to any server: a follower or candidate must answer
             // NotLeader, a leader appends; each proposal is its own command.
             ModelTimer::Propose if state.proposed < self.proposals => {
-                Input::Propose(next_command(&state.node, state.proposed))
+                Input::Propose(proposal(node_id(id), &state))
             }
             ModelTimer::Snapshot
                 if state.snapshots < self.snapshots
@@ -356,7 +381,7 @@ impl Actor for RaftActor {
             {
                 Input::Snapshot {
                     index: state.node.last_applied(),
-                    data: service_snapshot(&state.node),
+                    data: service_snapshot(state),
                 }
             }
             _ => {
@@ -368,43 +393,9 @@ impl Actor for RaftActor {
     }
 }
 
-/// Keeps the model finite: the restart, proposal, heartbeat and snapshot budgets, and the copies
-/// of each message in flight; and ends a run when the driver halts it.
-fn within_boundary(cfg: &ModelCfg, state: &RaftState) -> bool {
-    if cfg.halt.load(Ordering::Relaxed) {
-        return false;
-    }
-    let b = &cfg.bounds;
-    let (mut restarts, mut proposed, mut beats, mut snaps) = (0u32, 0u32, 0u32, 0u32);
-    for s in &state.actor_states {
-        restarts += s.history.restarts;
-        proposed += u32::from(s.proposed);
-        beats += u32::from(s.heartbeats);
-        snaps += u32::from(s.snapshots);
-    }
-    if restarts > b.restarts
-        || proposed > u32::from(b.proposals)
-        || beats > u32::from(b.heartbeats)
-        || snaps > u32::from(b.snapshots)
-    {
-        return false;
-    }
-    if b.max_in_flight.is_some_and(|m| state.network.len() > m) {
-        return false;
-    }
-    match &state.network {
-        Network::UnorderedNonDuplicating(multiset) => multiset.values().all(|&c| c <= b.max_copies),
-        Network::Ordered(flows) => flows.values().all(|queue| {
-            queue.iter().enumerate().all(|(k, m)| {
-                queue.iter().skip(k + 1).filter(|other| *other == m).count() < b.max_copies
-            })
-        }),
-        Network::UnorderedDuplicating(..) => true,
-    }
-}
-
 /// The model for `config` (its `cluster_size` is the number of servers) under `bounds`, for a
-/// checker run (first-found discoveries are kept).
+/// checker run (first-found discoveries are kept); `boundary::BoundedModel` adds its leaves and
+/// properties.
 pub fn build_model(config: &Config, bounds: &Bounds) -> RaftModel {
     build(config, bounds, true)
 }
@@ -426,7 +417,7 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         flags: Arc::new(Flags::new(sticky)),
         halt: Arc::default(),
     };
-    let model = ActorModel::new(cfg, NoHistory)
+    ActorModel::new(cfg, NoHistory)
         .actors(config.ids().map(|_| RaftActor {
             config: config.clone(),
             max_term: bounds.max_term,
@@ -441,19 +432,38 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
             LossyNetwork::No
         })
         .max_crashes(bounds.crashes)
-        .within_boundary(within_boundary);
-    add_properties(model)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::boundary::BoundedModel;
     use super::*;
     use raft_core::{Index, Mutant};
-    use stateright::{Checker, Expectation, Model};
+    use stateright::{Checker, Model, Property};
+
+    /// The bounded model (leaves at its bounds, no symmetry) watching for one situation.
+    struct Probe(BoundedModel, fn(&RaftState) -> bool);
+
+    impl Model for Probe {
+        type State = RaftState;
+        type Action = Action;
+        fn init_states(&self) -> Vec<RaftState> {
+            self.0.init_states()
+        }
+        fn actions(&self, state: &RaftState, actions: &mut Vec<Action>) {
+            self.0.actions(state, actions)
+        }
+        fn next_state(&self, state: &RaftState, action: Action) -> Option<RaftState> {
+            self.0.next_state(state, action)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::sometimes("probe", |m: &Probe, s| (m.1)(s))]
+        }
+    }
 
     /// Two live servers whose logs hold entries at the same index and term with different
     /// commands (what the content halves of LogMatching and StateMachineSafety compare).
-    fn same_slot_different_commands(_: &RaftModel, state: &RaftState) -> bool {
+    fn same_slot_different_commands(state: &RaftState) -> bool {
         let logs: Vec<_> = state.actor_states.iter().map(|s| s.node.log()).collect();
         logs.iter().enumerate().any(|(k, a)| {
             logs[k + 1..].iter().any(|b| {
@@ -465,70 +475,74 @@ mod tests {
         })
     }
 
-    /// Is `name` reached from `config` under `bounds` (breadth-first, one thread)?
-    fn reaches(
-        config: &Config,
-        bounds: &Bounds,
-        name: &'static str,
-        condition: fn(&RaftModel, &RaftState) -> bool,
-    ) -> bool {
-        let model = build_model(config, bounds).property(Expectation::Sometimes, name, condition);
-        let checker = model.checker().threads(1).spawn_bfs().join();
-        checker.discovery(name).is_some()
+    /// Does a state of `config` under `bounds` satisfy `condition` (breadth-first, one thread)?
+    fn reaches(config: &Config, bounds: &Bounds, condition: fn(&RaftState) -> bool) -> bool {
+        let probe = Probe(
+            BoundedModel::new(build_model(config, bounds), false),
+            condition,
+        );
+        let checker = probe.checker().threads(1).spawn_bfs().join();
+        checker.discovery("probe").is_some()
     }
 
-    fn bounds(max_term: Term, proposals: u8) -> Bounds {
+    fn bounds(max_term: Term, proposals: u8, in_flight: usize) -> Bounds {
         Bounds {
             max_term,
             proposals,
             crashes: 0,
             restarts: 0,
             network: NetworkKind::Ordered,
-            // Both leaders' empty AppendEntries wait while each proposes (each would make
-            // the other step down) and the third server answers.
-            max_in_flight: Some(5),
+            max_in_flight: Some(in_flight),
             ..Bounds::default()
         }
     }
 
     /// Two leaders of one term (a voter that votes twice) each take a proposal at index 1: the
-    /// two entries differ only in their command, which the model must tell apart.
+    /// two entries differ only in their command, which the model must tell apart. (Both
+    /// leaders' empty AppendEntries wait while each proposes, hence 5 messages in flight.)
     #[test]
     fn two_leaders_of_one_term_append_different_commands() {
         let mut config = Config::new(3);
         config.mutant = Some(Mutant::VoteIgnoresVotedFor);
         assert!(reaches(
             &config,
-            &bounds(1, 2),
-            "same slot, different commands",
-            same_slot_different_commands,
+            &bounds(1, 2, 5),
+            same_slot_different_commands
         ));
     }
 
-    /// A correct core never holds two commands at one index and term (a smaller room than
-    /// above, to stay quick: the property itself is what this pins).
+    /// A correct core never holds two commands at one index and term.
     #[test]
     fn a_correct_core_never_holds_two_commands_in_one_slot() {
         assert!(!reaches(
             &Config::new(3),
-            &Bounds {
-                max_in_flight: Some(3),
-                ..bounds(1, 2)
-            },
-            "same slot, different commands",
-            same_slot_different_commands,
+            &bounds(1, 2, 3),
+            same_slot_different_commands
         ));
     }
 
-    /// Election timeouts fire in every role and up to one term past the bound: a state with a
-    /// server at `max_term + 1` is reached (where the bound stops the search).
+    /// Election timeouts fire in every role and up to the bound: a server at `max_term + 1` is
+    /// reached (a leaf where the bound stops the search).
     #[test]
     fn election_timeouts_reach_one_term_past_the_bound() {
-        assert!(reaches(
-            &Config::new(3),
-            &bounds(1, 0),
-            "term past the bound",
-            |_, s| s.actor_states.iter().any(|a| a.node.current_term() == 2),
-        ));
+        assert!(reaches(&Config::new(3), &bounds(1, 0, 3), |s| s
+            .actor_states
+            .iter()
+            .any(|a| a.node.current_term() == 2)));
+    }
+
+    /// A proposal to a follower is answered NotLeader and is no step; a leader's is taken.
+    #[test]
+    fn proposals_are_offered_at_every_server_and_counted_when_taken() {
+        assert!(reaches(&Config::new(3), &bounds(1, 1, 3), |s| s
+            .actor_states
+            .iter()
+            .any(|a| a.proposed == 1)));
+        assert!(!reaches(&Config::new(3), &bounds(1, 1, 3), |s| s
+            .actor_states
+            .iter()
+            .any(|a| a.proposed == 1
+                && !a.node.is_leader()
+                && a.node.log().last_index() == 0)));
     }
 }

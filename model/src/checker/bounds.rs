@@ -165,9 +165,9 @@ impl fmt::Display for Bounds {
 /// How to search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// Breadth first: shortest counterexamples; ignores symmetry (stateright's BFS does).
+    /// Breadth first (`checker::bfs`): shortest counterexamples.
     Bfs,
-    /// Depth first, with symmetry reduction over server ids.
+    /// Depth first (stateright's): deep bugs sooner, counterexamples then minimised.
     Dfs,
     /// Random walks (never exhaustive), for configurations too large to exhaust.
     Simulation,
@@ -189,7 +189,10 @@ pub struct RunLimits {
     pub strategy: Strategy,
     pub threads: usize,
     pub seed: u64,
+    /// Symmetry reduction over server ids (every strategy).
     pub symmetry: bool,
+    /// Go on past the first violation, to one shortest violation per property.
+    pub keep_going: bool,
     pub max_depth: Option<usize>,
     pub max_states: Option<usize>,
     pub timeout: Option<Duration>,
@@ -203,7 +206,8 @@ impl Default for RunLimits {
             strategy: Strategy::Bfs,
             threads: 2,
             seed: 0,
-            symmetry: false,
+            symmetry: true,
+            keep_going: false,
             max_depth: None,
             max_states: None,
             timeout: None,

@@ -127,7 +127,7 @@ pub enum StrategyArg {
 pub struct CheckArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// bfs (shortest counterexamples), dfs (with symmetry reduction), simulation (random walks).
+    /// bfs (shortest counterexamples), dfs (depth first), simulation (random walks).
     #[arg(long, value_enum, default_value = "bfs")]
     pub strategy: StrategyArg,
     /// Checker threads.
@@ -140,9 +140,13 @@ pub struct CheckArgs {
     /// cores) or deep (at most 30 minutes).
     #[arg(long, value_enum)]
     pub suite: Option<SuiteSize>,
-    /// Turn symmetry reduction off for dfs and simulation (BFS never uses it).
+    /// Turn symmetry reduction over server ids off (on for every strategy).
     #[arg(long)]
     pub no_symmetry: bool,
+    /// Go on past the first violation, to one shortest violation per property (otherwise the
+    /// run stops there and the other properties are not checked past it).
+    #[arg(long)]
+    pub keep_going: bool,
     /// Stop exploring below this depth (the run is then cut, not exhaustive).
     #[arg(long)]
     pub max_depth: Option<usize>,
@@ -193,7 +197,8 @@ impl CheckArgs {
             strategy,
             threads: self.threads,
             seed: self.seed,
-            symmetry: strategy != Strategy::Bfs && !self.no_symmetry,
+            symmetry: !self.no_symmetry,
+            keep_going: self.keep_going,
             max_depth: self.max_depth,
             max_states: self.max_states,
             timeout,
@@ -358,7 +363,10 @@ pub fn run_explore(args: &ExploreArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return usage_error(&e),
     };
-    let model = super::actors::build_model_unflagged(&args.model.config(), &bounds);
+    let model = super::boundary::BoundedModel::new(
+        super::actors::build_model_unflagged(&args.model.config(), &bounds),
+        false,
+    );
     let address = format!("127.0.0.1:{}", args.port);
     if let Err(e) = std::net::TcpListener::bind(&address) {
         eprintln!("error: cannot serve on {address}: {e}");

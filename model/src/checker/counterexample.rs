@@ -1,7 +1,7 @@
 //! Turns a stateright path into a `raft_core::Trace` by replaying it through the cluster driver
 //! in lock-step (the driver is the reference: every step's servers must agree), and writes it.
 
-use super::actors::{next_command, Action, ModelCfg, ModelTimer, RaftState, Wire};
+use super::actors::{proposal, Action, ModelCfg, ModelTimer, RaftState, Wire};
 use super::bounds::NetworkKind;
 use raft_core::{Cluster, Envelope, NodeId, Op, Property, Trace};
 use stateright::actor::{ActorModelAction, Id};
@@ -49,10 +49,7 @@ fn ops_for(
                 ModelTimer::Heartbeat => Op::HeartbeatTimeout { node },
                 ModelTimer::Propose => Op::Propose {
                     node,
-                    command: {
-                        let s = &before.actor_states[node as usize];
-                        next_command(&s.node, s.proposed)
-                    },
+                    command: proposal(node, &before.actor_states[node as usize]),
                 },
                 // The model snapshots at `last_applied` with the driver's encoding of the
                 // applied commands (`actors::service_snapshot`), as `Op::Snapshot` does.
@@ -135,13 +132,15 @@ pub fn write_trace(dir: &Path, trace: &Trace) -> Result<PathBuf, String> {
 mod tests {
     use super::*;
     use crate::checker::actors::build_model;
+    use crate::checker::bfs;
+    use crate::checker::boundary::BoundedModel;
     use crate::checker::bounds::Bounds;
     use raft_core::{Config, Situation};
-    use stateright::{Checker, HasDiscoveries, Model};
 
     /// The shortest model paths to a snapshot installed by a lagging follower and to a restart
-    /// from a snapshot convert to driver traces in lock-step (the driver's `Op::Snapshot` makes
-    /// the very snapshot the model took), and replaying them reaches the same situation.
+    /// from a snapshot, found among representatives (symmetry on), come back in the servers'
+    /// real names and convert to driver traces in lock-step (the driver's `Op::Snapshot` makes
+    /// the very snapshot the model took); replaying them reaches the same situation.
     #[test]
     fn paths_through_snapshots_convert_and_replay() {
         let bounds = Bounds {
@@ -151,33 +150,35 @@ mod tests {
             network: NetworkKind::Ordered,
             ..Bounds::default()
         };
-        let model = build_model(&Config::new(3), &bounds);
-        let cfg = model.cfg.clone();
+        let model = BoundedModel::new(build_model(&Config::new(3), &bounds), true);
+        let cfg = model.inner.cfg.clone();
         let targets = [
             Situation::SnapshotInstalled,
             Situation::RestartedFromSnapshot,
         ];
-        let checker = model
-            .checker()
-            .threads(1)
-            .finish_when(HasDiscoveries::AllOf(
-                targets.iter().map(|s| s.name()).collect(),
-            ))
-            .spawn_bfs()
-            .join();
+        let options = bfs::Options {
+            max_depth: None,
+            max_states: None,
+            keep_going: true,
+            only: None,
+        };
+        let outcome = bfs::run(&model, &options, |_, _, _| {});
         for situation in targets {
-            let path = checker
-                .discovery(situation.name())
+            let (_, fps) = outcome
+                .discoveries
+                .iter()
+                .find(|(name, _)| *name == situation.name())
                 .unwrap_or_else(|| panic!("{} not reached", situation.name()));
-            let actions = path.clone().into_actions();
+            let path = bfs::rebuild(&model, fps).expect("the path replays in real names");
             assert!(
-                actions
-                    .iter()
-                    .any(|a| matches!(a, ActorModelAction::Timeout(_, ModelTimer::Snapshot))),
+                path.iter().any(|(_, a)| matches!(
+                    a,
+                    Some(ActorModelAction::Timeout(_, ModelTimer::Snapshot))
+                )),
                 "the path to {} takes a snapshot",
                 situation.name()
             );
-            let trace = to_trace(&cfg, &path.into_vec(), None).expect("lock-step conversion");
+            let trace = to_trace(&cfg, &path, None).expect("lock-step conversion");
             assert!(trace.ops.iter().any(|op| matches!(op, Op::Snapshot { .. })));
             let replay = trace.replay().expect("replayable");
             assert!(replay.violation.is_none(), "{}", replay.story());

@@ -2,6 +2,8 @@
 //! core's invariants; a violation becomes a replayable `raft_core::Trace` file.
 
 pub mod actors;
+pub mod bfs;
+pub mod boundary;
 pub mod bounds;
 pub mod cli;
 pub mod commands;
@@ -12,12 +14,13 @@ pub mod suite;
 pub mod symmetry;
 pub mod walk;
 
-use actors::{build_model, RaftModel, RaftState};
+use actors::{build_model, Action, RaftState};
+use boundary::{BoundedModel, Refused};
 use bounds::{Bounds, RunLimits, Strategy};
 use properties::{goals, property_named, situation_name, Flags, SITUATIONS};
 use raft_core::{Config, Property, Situation};
 use report::{Counterexample, Progress, Summary};
-use stateright::{Checker, CheckerBuilder, HasDiscoveries, Model, Representative};
+use stateright::{Checker, HasDiscoveries, Model};
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,12 +36,13 @@ struct Counts {
     out_of_memory: bool,
     /// Random walks taken (`None`: an exhaustive search).
     walks: Option<usize>,
+    /// With symmetry under BFS: the states the unique representatives stand for.
+    orbits: Option<u64>,
 }
 
 /// Ends a run from outside the search, looked at every progress tick: at its deadline, or when
 /// the process's resident memory passes its cap, it sets the model's `halt`; no state is then
-/// within the boundary, so the search drains and stops. (stateright's BFS reads its own timeout
-/// only when a thread runs out of work.)
+/// within the boundary, so the search drains and stops.
 struct Stopper {
     deadline: Option<Instant>,
     max_memory: Option<u64>,
@@ -47,11 +51,11 @@ struct Stopper {
 }
 
 impl Stopper {
-    fn new(model: &RaftModel, deadline: Option<Instant>, max_memory: Option<u64>) -> Stopper {
+    fn new(model: &BoundedModel, deadline: Option<Instant>, max_memory: Option<u64>) -> Stopper {
         Stopper {
             deadline,
             max_memory,
-            halt: Arc::clone(&model.cfg.halt),
+            halt: Arc::clone(&model.inner.cfg.halt),
             out_of_memory: Cell::new(false),
         }
     }
@@ -70,7 +74,7 @@ impl Stopper {
     }
 
     /// Wait for `checker`, stopping it when due.
-    fn watch(&self, checker: &impl Checker<RaftModel>, mut tick: impl FnMut()) {
+    fn watch(&self, checker: &impl Checker<BoundedModel>, mut tick: impl FnMut()) {
         while !checker.is_done() {
             tick();
             self.check();
@@ -79,88 +83,121 @@ impl Stopper {
     }
 }
 
-type Discoveries = Vec<(
-    &'static str,
-    stateright::Path<actors::RaftState, actors::Action>,
-)>;
+/// A model path: each state with the action taken from it (none from the last).
+pub type ModelPath = Vec<(RaftState, Option<Action>)>;
 
-/// Run `checker` to the end, printing progress, stopping it when due; its counts and
-/// discoveries.
-fn drive(
-    checker: impl Checker<RaftModel>,
-    progress: &mut Progress,
-    stopper: &Stopper,
-) -> (Counts, Discoveries) {
-    stopper.watch(&checker, || {
-        progress.tick(
-            checker.state_count(),
-            checker.unique_state_count(),
-            checker.max_depth(),
-        )
-    });
-    let checker = checker.join();
-    let counts = Counts {
-        total: checker.state_count(),
-        unique: checker.unique_state_count(),
-        depth: checker.max_depth(),
-        out_of_memory: stopper.out_of_memory.get(),
-        walks: None,
-    };
-    (counts, checker.discoveries().into_iter().collect())
+/// Each discovery (by property name) with its path in the servers' real names.
+type Discoveries = Vec<(&'static str, ModelPath)>;
+
+/// Stateright's discoveries (states as the search saw them) in the servers' real names.
+fn real_discoveries(
+    model: &BoundedModel,
+    found: impl IntoIterator<Item = (&'static str, stateright::Path<RaftState, Action>)>,
+) -> Discoveries {
+    found
+        .into_iter()
+        .filter_map(|(name, path)| {
+            let real = bfs::real_names(model, &path.into_vec());
+            if real.is_none() {
+                eprintln!("warning: the path to {name:?} does not replay in real names");
+            }
+            Some((name, real?))
+        })
+        .collect()
 }
 
-/// Explore `model` with `limits`.
-fn explore(model: RaftModel, limits: &RunLimits, progress: &mut Progress) -> (Counts, Discoveries) {
+/// Explore `model` with `limits`; the counts, discoveries and transitions refused per bound.
+fn explore(
+    model: BoundedModel,
+    limits: &RunLimits,
+    progress: &mut Progress,
+) -> (Counts, Discoveries, Refused) {
     let deadline = limits.timeout.map(|t| progress.start() + t);
     let stopper = Stopper::new(&model, deadline, limits.max_memory);
     match limits.strategy {
-        Strategy::Bfs => drive(builder(model, limits).spawn_bfs(), progress, &stopper),
-        Strategy::Dfs if limits.symmetry => drive(
-            builder(model, limits).symmetry().spawn_dfs(),
-            progress,
-            &stopper,
-        ),
-        Strategy::Dfs => drive(builder(model, limits).spawn_dfs(), progress, &stopper),
+        Strategy::Bfs => {
+            let options = bfs::Options {
+                max_depth: limits.max_depth,
+                max_states: limits.max_states,
+                keep_going: limits.keep_going,
+                only: None,
+            };
+            let outcome = bfs::run(&model, &options, |total, unique, depth| {
+                progress.tick(total, unique, depth);
+                stopper.check();
+            });
+            let counts = Counts {
+                total: outcome.total,
+                unique: outcome.unique,
+                depth: outcome.max_depth,
+                out_of_memory: stopper.out_of_memory.get(),
+                orbits: model.symmetry.then_some(outcome.orbits),
+                walks: None,
+            };
+            let discoveries = outcome
+                .discoveries
+                .iter()
+                .filter_map(|(name, fps)| Some((*name, bfs::rebuild(&model, fps)?)))
+                .collect();
+            (counts, discoveries, model.refused())
+        }
+        Strategy::Dfs => {
+            let mut builder = model.checker().threads(limits.threads);
+            builder = builder.finish_when(if limits.keep_going {
+                HasDiscoveries::All
+            } else {
+                HasDiscoveries::AnyFailures
+            });
+            if let Some(d) = limits.max_depth {
+                builder = builder.target_max_depth(d);
+            }
+            if let Some(s) = limits.max_states {
+                builder = builder.target_state_count(s);
+            }
+            if let Some(t) = limits.timeout {
+                builder = builder.timeout(t);
+            }
+            let checker = builder.spawn_dfs();
+            stopper.watch(&checker, || {
+                progress.tick(
+                    checker.state_count(),
+                    checker.unique_state_count(),
+                    checker.max_depth(),
+                )
+            });
+            let checker = checker.join();
+            let counts = Counts {
+                total: checker.state_count(),
+                unique: checker.unique_state_count(),
+                depth: checker.max_depth(),
+                out_of_memory: stopper.out_of_memory.get(),
+                orbits: None,
+                walks: None,
+            };
+            let refused = checker.model().refused();
+            let discoveries = real_discoveries(checker.model(), checker.discoveries());
+            (counts, discoveries, refused)
+        }
         Strategy::Simulation => simulate(model, limits, progress, &stopper),
     }
-}
-
-/// A stateright checker of `model` within `limits`, stopping at the first violation.
-fn builder(model: RaftModel, limits: &RunLimits) -> CheckerBuilder<RaftModel> {
-    let mut builder = model
-        .checker()
-        .threads(limits.threads)
-        .finish_when(HasDiscoveries::AnyFailures);
-    if let Some(d) = limits.max_depth {
-        builder = builder.target_max_depth(d);
-    }
-    if let Some(s) = limits.max_states {
-        builder = builder.target_state_count(s);
-    }
-    if let Some(t) = limits.timeout {
-        builder = builder.timeout(t);
-    }
-    builder
 }
 
 /// Random walks (`walk`, not stateright's simulation). They keep the shortest path to each
 /// discovery over all walks, so every property must answer at every state: no first-found flags.
 fn simulate(
-    mut model: RaftModel,
+    mut model: BoundedModel,
     limits: &RunLimits,
     progress: &mut Progress,
     stopper: &Stopper,
-) -> (Counts, Discoveries) {
-    model.cfg.flags = Arc::new(Flags::new(false));
+) -> (Counts, Discoveries, Refused) {
+    model.inner.cfg.flags = Arc::new(Flags::new(false));
     let options = walk::Options {
         threads: limits.threads,
         seed: limits.seed,
-        symmetry: limits
-            .symmetry
-            .then_some(RaftState::representative as fn(&RaftState) -> RaftState),
         max_depth: limits.max_depth,
         max_states: limits.max_states,
         deadline: stopper.deadline,
+        keep_going: limits.keep_going,
     };
     let outcome = walk::run(&model, &options, |total, unique, depth| {
         progress.tick(total, unique, depth);
@@ -172,18 +209,20 @@ fn simulate(
         depth: outcome.max_depth,
         out_of_memory: stopper.out_of_memory.get(),
         walks: Some(outcome.walks),
+        orbits: None,
     };
-    (counts, outcome.discoveries)
+    let discoveries = real_discoveries(&model, outcome.discoveries);
+    (counts, discoveries, model.refused())
 }
 
 /// Check `config` (its size and options; with `mutants`, possibly a mutant) under `bounds`.
 /// Prints progress and, for a violation, the story; writes the trace into `out_dir` first.
 pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Path) -> Summary {
     let start = Instant::now();
-    let model = build_model(config, bounds);
-    let cfg = model.cfg.clone();
+    let model = BoundedModel::new(build_model(config, bounds), limits.symmetry);
+    let cfg = model.inner.cfg.clone();
     let mut progress = Progress::new(start);
-    let (counts, discoveries) = explore(model, limits, &mut progress);
+    let (counts, discoveries, refused) = explore(model, limits, &mut progress);
     let elapsed = start.elapsed();
 
     let found = |name: &str| discoveries.iter().any(|(n, _)| *n == name);
@@ -199,9 +238,10 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
     let violation = discoveries
         .iter()
         .filter_map(|(name, path)| property_named(name).map(|p| (p, path)))
-        .min_by_key(|(p, path)| (stateright::Path::clone(path).into_actions().len(), *p));
+        .min_by_key(|(p, path)| (path.len(), *p));
+    let stopped_at_violation = violation.is_some() && !limits.keep_going;
     let counterexample = violation.map(|(property, path)| {
-        Counterexample::build(&cfg, property, path.clone().into_vec(), limits, out_dir)
+        Counterexample::build(&cfg, property, path.clone(), limits, out_dir)
     });
     let cut = cut_reason(limits, &counts, elapsed);
     Summary {
@@ -214,8 +254,11 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
         unique: counts.unique,
         max_depth: counts.depth,
         walks: counts.walks,
+        orbits: counts.orbits,
+        refused,
         elapsed,
         cut,
+        stopped_at_violation,
         counterexample,
     }
 }
@@ -247,32 +290,33 @@ fn cut_reason(limits: &RunLimits, counts: &Counts, elapsed: Duration) -> Option<
     None
 }
 
-/// The most states `minimise` explores (about 10 s, under 1 GB here).
+/// The most states `minimise` explores (about 10 s here).
 const MINIMISE_MAX_STATES: usize = 1_000_000;
 
-/// Re-run a single-threaded BFS no deeper than `depth` to find a shortest path violating
-/// `property`; `None` if it finds none within `budget`.
+/// Re-run a breadth-first search no deeper than `depth` steps to find a shortest path violating
+/// `property`, in the servers' real names; `None` if it finds none within `budget`.
 pub(crate) fn minimise(
     config: &Config,
     bounds: &Bounds,
+    symmetry: bool,
     property: Property,
     depth: usize,
     budget: Duration,
-) -> Option<stateright::Path<actors::RaftState, actors::Action>> {
-    let model = build_model(config, bounds);
+) -> Option<ModelPath> {
+    let model = BoundedModel::new(build_model(config, bounds), symmetry);
     let stopper = Stopper::new(&model, Some(Instant::now() + budget), None);
-    let checker = model
-        .checker()
-        .threads(1)
-        // The initial state is at depth 1, and states at the target depth are not checked: a
-        // violation `depth` steps in sits at depth `depth + 1`, so the target is `depth + 2`.
-        .target_max_depth(depth + 2)
-        .timeout(budget)
-        .target_state_count(MINIMISE_MAX_STATES)
-        .finish_when(HasDiscoveries::AnyOf(
-            [property.name()].into_iter().collect(),
-        ))
-        .spawn_bfs();
-    stopper.watch(&checker, || {});
-    checker.join().discovery(property.name())
+    let options = bfs::Options {
+        // The initial state is at depth 1: a violation `depth` steps in sits at depth
+        // `depth + 1`.
+        max_depth: Some(depth + 1),
+        max_states: Some(MINIMISE_MAX_STATES),
+        keep_going: true,
+        only: Some(property.name()),
+    };
+    let outcome = bfs::run(&model, &options, |_, _, _| stopper.check());
+    let (_, fps) = outcome
+        .discoveries
+        .iter()
+        .find(|(name, _)| *name == property.name())?;
+    bfs::rebuild(&model, fps)
 }

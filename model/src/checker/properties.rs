@@ -2,11 +2,12 @@
 //! and the interesting situations (`raft_core::Situation`) as `sometimes`. Both only call the
 //! core's checks on views of the model state; nothing is re-implemented here.
 
-use super::actors::{RaftModel, RaftState};
+use super::actors::RaftState;
+use super::boundary::BoundedModel;
 use super::bounds::Bounds;
 use raft_core::invariants::PROPERTIES;
 use raft_core::{NodeView, Property, Situation, MAX_SERVERS};
-use stateright::Expectation;
+use stateright::Property as Checked;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -23,18 +24,29 @@ pub const SITUATIONS: [Situation; 7] = [
     Situation::RestartedFromSnapshot,
 ];
 
-/// The situations only log compaction brings about.
-pub const SNAPSHOT_SITUATIONS: [Situation; 2] = [
-    Situation::SnapshotInstalled,
-    Situation::RestartedFromSnapshot,
-];
+/// Whether the bounds allow `situation` at all: a server restarts only with crashes and
+/// restarts; a follower's log conflicts only with two servers and two terms (two leaders); a new
+/// leader after a commit needs a second term (and, with one server, a restart: a lone leader never
+/// stands again); snapshots only with a snapshot budget.
+pub fn applicable(situation: Situation, bounds: &Bounds) -> bool {
+    let restarts = bounds.crashes > 0 && bounds.restarts > 0;
+    match situation {
+        Situation::LeaderElected | Situation::EntryCommitted => true,
+        Situation::LeaderChangeAfterCommit => {
+            bounds.max_term >= 2 && (bounds.servers > 1 || restarts)
+        }
+        Situation::VoterRestarted => restarts,
+        Situation::ConflictRepaired => bounds.servers > 1 && bounds.max_term >= 2,
+        Situation::SnapshotInstalled => bounds.snapshots > 0 && bounds.servers > 1,
+        Situation::RestartedFromSnapshot => bounds.snapshots > 0 && restarts,
+    }
+}
 
-/// The situations a run under `bounds` must reach: every one, except the snapshot ones when the
-/// model takes no snapshot (`--snapshots 0`).
+/// The situations a run under `bounds` must reach: every one the bounds allow.
 pub fn goals(bounds: &Bounds) -> Vec<Situation> {
     SITUATIONS
         .into_iter()
-        .filter(|s| bounds.snapshots > 0 || !SNAPSHOT_SITUATIONS.contains(s))
+        .filter(|s| applicable(*s, bounds))
         .collect()
 }
 
@@ -143,8 +155,8 @@ struct VerdictCache {
     seen: HashMap<ServersKey, Verdicts, nohash_hasher::BuildNoHashHasher<ServersKey>>,
 }
 
-/// The most verdicts a thread keeps (about 60 bytes each).
-const VERDICT_CACHE_CAPACITY: usize = 1 << 19;
+/// The most verdicts a thread keeps (about 70 bytes each: at most about 5 MiB).
+const VERDICT_CACHE_CAPACITY: usize = 1 << 16;
 
 thread_local! {
     static VERDICTS: RefCell<VerdictCache> = RefCell::new(VerdictCache::default());
@@ -193,8 +205,8 @@ fn verdicts(state: &RaftState) -> Verdicts {
     })
 }
 
-fn always<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
-    let flags = &model.cfg.flags;
+fn always<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
+    let flags = &model.inner.cfg.flags;
     if flags.sticky && flags.violated[K].load(Ordering::Relaxed) {
         return true;
     }
@@ -205,13 +217,13 @@ fn always<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
     held
 }
 
-fn sometimes<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
-    let flags = &model.cfg.flags;
+fn sometimes<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
+    let flags = &model.inner.cfg.flags;
     if flags.sticky && flags.reached[K].load(Ordering::Relaxed) {
         return false;
     }
-    // Unreachable without snapshots: not worth a look at every state.
-    if model.cfg.bounds.snapshots == 0 && SNAPSHOT_SITUATIONS.contains(&SITUATIONS[K]) {
+    // Unreachable under these bounds: not worth a look at every state.
+    if !applicable(SITUATIONS[K], &model.inner.cfg.bounds) {
         return false;
     }
     let reached = verdicts(state).reached & (1 << K) != 0;
@@ -221,7 +233,7 @@ fn sometimes<const K: usize>(model: &RaftModel, state: &RaftState) -> bool {
     reached
 }
 
-type Condition = fn(&RaftModel, &RaftState) -> bool;
+type Condition = fn(&BoundedModel, &RaftState) -> bool;
 
 const ALWAYS: [Condition; 10] = [
     always::<0>,
@@ -260,16 +272,15 @@ pub fn property_named(name: &str) -> Option<Property> {
     PROPERTIES.iter().map(|p| p.0).find(|p| p.name() == name)
 }
 
-pub fn add_properties(mut model: RaftModel) -> RaftModel {
-    for (k, (property, _)) in PROPERTIES.iter().enumerate() {
-        model = model.property(Expectation::Always, property.name(), ALWAYS[k]);
-    }
-    for (k, situation) in SITUATIONS.iter().enumerate() {
-        model = model.property(
-            Expectation::Sometimes,
-            situation_name(*situation),
-            SOMETIMES[k],
-        );
-    }
-    model
+/// Every core property as an `always`, then every situation as a `sometimes`.
+pub fn properties() -> Vec<Checked<BoundedModel>> {
+    let always = PROPERTIES
+        .iter()
+        .zip(ALWAYS)
+        .map(|((p, _), c)| Checked::always(p.name(), c));
+    let sometimes = SITUATIONS
+        .iter()
+        .zip(SOMETIMES)
+        .map(|(s, c)| Checked::sometimes(situation_name(*s), c));
+    always.chain(sometimes).collect()
 }

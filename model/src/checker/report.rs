@@ -1,7 +1,8 @@
 //! What a run prints: progress every few seconds, the summary (per property and situation,
 //! counts, speed, peak memory, exhaustive or cut) and the counterexample with its trace file.
 
-use super::actors::{Action, ModelCfg, RaftState};
+use super::actors::ModelCfg;
+use super::boundary::{Bound, Refused};
 use super::bounds::{Bounds, RunLimits, Strategy};
 use super::counterexample::{to_trace, write_trace};
 use raft_core::{Property, Situation, Trace};
@@ -90,7 +91,7 @@ pub struct Counterexample {
     pub error: Option<String>,
 }
 
-type ModelPath = Vec<(RaftState, Option<Action>)>;
+use super::ModelPath;
 
 impl Counterexample {
     /// Convert `path` to a trace and write it at once; then minimise it if the search could
@@ -106,7 +107,8 @@ impl Counterexample {
             property,
             file: None,
             steps: path.len().saturating_sub(1),
-            shortest: limits.strategy == Strategy::Bfs && limits.threads == 1,
+            // Our breadth-first search finds a shortest path to every discovery.
+            shortest: limits.strategy == Strategy::Bfs,
             reproduced: false,
             story: String::new(),
             error: None,
@@ -118,8 +120,15 @@ impl Counterexample {
         if !c.shortest {
             let budget = Duration::from_secs(60);
             let depth = c.steps;
-            if let Some(p) = super::minimise(&cfg.config, &cfg.bounds, property, depth, budget) {
-                let shorter = p.into_vec();
+            let minimised = super::minimise(
+                &cfg.config,
+                &cfg.bounds,
+                limits.symmetry,
+                property,
+                depth,
+                budget,
+            );
+            if let Some(shorter) = minimised {
                 c.shortest = true;
                 if shorter.len() < path.len() {
                     c.steps = shorter.len() - 1;
@@ -183,9 +192,16 @@ pub struct Summary {
     pub max_depth: usize,
     /// Random walks taken (`None`: an exhaustive search).
     pub walks: Option<usize>,
+    /// With symmetry under BFS: how many states the unique representatives stand for.
+    pub orbits: Option<u64>,
+    /// Transitions into states beyond each bound: judged as leaves, not expanded.
+    pub refused: Refused,
     pub elapsed: Duration,
     /// Why the run is not exhaustive (`None`: it is).
     pub cut: Option<String>,
+    /// The run stopped at its first violation (no `--keep-going`): the other properties were
+    /// not checked over the whole space.
+    pub stopped_at_violation: bool,
     pub counterexample: Option<Counterexample>,
 }
 
@@ -234,10 +250,11 @@ impl fmt::Display for Summary {
         )?;
         writeln!(f, "properties (always):")?;
         for (p, held) in &self.properties {
-            let verdict = match (held, self.exhaustive()) {
-                (false, _) => "VIOLATED",
-                (true, true) => "held",
-                (true, false) => "not violated in the states explored (run cut)",
+            let verdict = match (held, self.stopped_at_violation, self.exhaustive()) {
+                (false, _, _) => "VIOLATED",
+                (true, true, _) => "not checked past the first violation",
+                (true, false, true) => "held",
+                (true, false, false) => "not violated in the states explored (run cut)",
             };
             writeln!(f, "  {:<22} {verdict}", p.name())?;
         }
@@ -245,6 +262,12 @@ impl fmt::Display for Summary {
         for (s, reached) in &self.situations {
             let verdict = match (*reached, self.goals.contains(s)) {
                 (true, _) => "reached",
+                (false, _) if !super::properties::applicable(*s, &self.bounds) => {
+                    "not applicable to these bounds"
+                }
+                (false, _) if self.stopped_at_violation => {
+                    "not looked for past the first violation"
+                }
                 (false, true) => "NOT reached",
                 (false, false) => "not reached (not a goal of this configuration)",
             };
@@ -261,6 +284,16 @@ impl fmt::Display for Summary {
                 None => String::new(),
             }
         )?;
+        if let Some(orbits) = self.orbits {
+            writeln!(
+                f,
+                "symmetry: the {} unique representatives stand for {} states ({:.2}x reduction)",
+                self.unique,
+                orbits,
+                orbits as f64 / self.unique.max(1) as f64
+            )?;
+        }
+        writeln!(f, "bounds: {}", self.refused_line())?;
         writeln!(
             f,
             "time: {:.1}s, {:.0} states/s, {:.0} unique/s",
@@ -289,13 +322,15 @@ impl fmt::Display for Summary {
         let verdict = match (&self.cut, self.violated(), unreached.is_empty()) {
             (_, true, _) => "result: VIOLATED (see the counterexample above)".to_string(),
             (None, false, true) => format!(
-                "result: exhaustive within the bounds: all {} properties held, all {} goal situations reached",
+                "result: exhaustive within the bounds: all {} properties held, all {} goal situations reached{}",
                 self.properties.len(),
-                self.goals.len()
+                self.goals.len(),
+                self.not_applicable_note()
             ),
             (None, false, false) => format!(
-                "result: FAILED: exhaustive, no violation, but situations NOT reached: {}",
-                unreached.join("; ")
+                "result: FAILED: exhaustive, no violation, but situations NOT reached: {}{}",
+                unreached.join("; "),
+                self.stopped_by()
             ),
             (Some(why), false, _) => format!(
                 "result: NOT exhaustive ({why}): no violation found in the states explored, \
@@ -309,6 +344,79 @@ impl fmt::Display for Summary {
         };
         write!(f, "{verdict}")
     }
+}
+
+impl Summary {
+    /// "exhaustive within bounds; N transitions refused by --max-in-flight, M by --max-term".
+    pub fn refused_line(&self) -> String {
+        let refused: Vec<String> = Bound::ALL
+            .iter()
+            .zip(self.refused)
+            .filter(|(_, n)| *n > 0)
+            .enumerate()
+            .map(|(k, (b, n))| {
+                let what = if k == 0 { " transitions" } else { "" };
+                format!("{}{what} refused by {}", thousands(n), b.flag())
+            })
+            .collect();
+        let reach = if self.exhaustive() && !self.stopped_at_violation {
+            "exhaustive within bounds"
+        } else {
+            "explored within bounds"
+        };
+        if refused.is_empty() {
+            format!("{reach}; no transition refused by a bound")
+        } else {
+            format!(
+                "{reach}; {} (judged as leaves, not expanded)",
+                refused.join(", ")
+            )
+        }
+    }
+
+    /// The bounds that refused transitions, which may be what kept a goal out of reach.
+    fn stopped_by(&self) -> String {
+        let flags: Vec<&str> = Bound::ALL
+            .iter()
+            .zip(self.refused)
+            .filter(|(_, n)| *n > 0)
+            .map(|(b, _)| b.flag())
+            .collect();
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the bounds that refused transitions, which may keep them out of reach: {})",
+                flags.join(", ")
+            )
+        }
+    }
+
+    fn not_applicable_note(&self) -> String {
+        let n = self
+            .situations
+            .iter()
+            .filter(|(s, _)| !super::properties::applicable(*s, &self.bounds))
+            .count();
+        if n == 0 {
+            String::new()
+        } else {
+            format!(" ({n} situations not applicable to these bounds)")
+        }
+    }
+}
+
+/// `n` with thousands separators: 12,345.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl fmt::Display for Counterexample {

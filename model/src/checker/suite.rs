@@ -21,12 +21,9 @@ pub enum SuiteSize {
 /// How a configuration is explored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Search {
-    /// Breadth first, to the end (or the memory cap): exhaustive, or said to be cut.
+    /// Breadth first with symmetry reduction over server ids, to the end (or the memory cap):
+    /// exhaustive up to renaming the servers, or said to be cut.
     Exhaustive,
-    /// Depth first with symmetry reduction over server ids, to the end: exhaustive up to
-    /// renaming the servers. Only where at most one command is ever proposed (symmetry does not
-    /// rename the proposer tag inside commands, so two commands would not be renamed alike).
-    Symmetric,
     /// Seeded random walks for a fixed time: sampled, never exhaustive.
     Walks { seed: u64, seconds: u64 },
 }
@@ -60,11 +57,6 @@ impl SuiteEntry {
         match self.search {
             Search::Exhaustive => RunLimits {
                 strategy: Strategy::Bfs,
-                symmetry: false,
-                ..base.clone()
-            },
-            Search::Symmetric => RunLimits {
-                strategy: Strategy::Dfs,
                 symmetry: true,
                 ..base.clone()
             },
@@ -209,20 +201,20 @@ pub fn suite(size: SuiteSize) -> Vec<SuiteEntry> {
             Bounds {
                 crashes: 1,
                 restarts: 1,
-                ..fifo(1, 2, 3)
+                ..fifo(2, 2, 3)
             },
             &[ConflictRepaired],
         ),
         entry(
             "conflict-repair",
             "log repair: a follower's conflicting entries overwritten by a new leader",
-            fifo(1, 2, 4),
+            fifo(2, 2, 4),
             &[VoterRestarted],
         ),
         entry(
             "three-terms",
             "commit rules across terms (Figure 8), stale terms, votes over three elections",
-            fifo(3, 2, 3),
+            fifo(3, 2, 4),
             &[VoterRestarted, ConflictRepaired],
         ),
         SuiteEntry {
@@ -231,8 +223,8 @@ pub fn suite(size: SuiteSize) -> Vec<SuiteEntry> {
                 "heartbeats-cap",
                 "empty AppendEntries carrying leaderCommit; one entry per append",
                 Bounds {
-                    heartbeats: 2,
-                    ..fifo(2, 2, 3)
+                    heartbeats: 3,
+                    ..fifo(2, 2, 4)
                 },
                 &[VoterRestarted, ConflictRepaired],
             )
@@ -243,7 +235,7 @@ pub fn suite(size: SuiteSize) -> Vec<SuiteEntry> {
             Bounds {
                 heartbeats: 1,
                 max_copies: 2,
-                ..base(1, 1, 3)
+                ..base(2, 1, 3)
             },
             &[VoterRestarted, ConflictRepaired],
         ),
@@ -252,7 +244,7 @@ pub fn suite(size: SuiteSize) -> Vec<SuiteEntry> {
             "lost messages: any message may be dropped",
             Bounds {
                 lossy: true,
-                ..fifo(1, 1, 3)
+                ..fifo(2, 1, 3)
             },
             &[VoterRestarted, ConflictRepaired],
         ),
@@ -261,29 +253,26 @@ pub fn suite(size: SuiteSize) -> Vec<SuiteEntry> {
             "even cluster sizes: quorums of 3 out of 4",
             Bounds {
                 servers: 4,
-                ..fifo(2, 1, 4)
+                ..fifo(2, 2, 4)
             },
             &[VoterRestarted, ConflictRepaired],
         ),
-        SuiteEntry {
-            search: Search::Symmetric,
-            ..entry(
-                "five-servers",
-                "quorums of 3 out of 5: two disjoint minorities",
-                Bounds {
-                    servers: 5,
-                    ..fifo(1, 1, 6)
-                },
-                &[LeaderChangeAfterCommit, VoterRestarted, ConflictRepaired],
-            )
-        },
+        entry(
+            "five-servers",
+            "quorums of 3 out of 5: two disjoint minorities",
+            Bounds {
+                servers: 5,
+                ..fifo(1, 1, 6)
+            },
+            &[LeaderChangeAfterCommit, VoterRestarted, ConflictRepaired],
+        ),
         entry(
             "snapshots",
             "log compaction: a snapshot of several proposals shipped by InstallSnapshot",
             Bounds {
                 heartbeats: 1,
                 snapshots: 1,
-                ..fifo(1, 2, 3)
+                ..fifo(2, 2, 3)
             },
             &[VoterRestarted, ConflictRepaired, RestartedFromSnapshot],
         ),
@@ -340,8 +329,7 @@ impl EntryRun {
                 s.total,
                 s.unique
             ),
-            (Search::Exhaustive, None) => format!("exhausted ({} unique states)", s.unique),
-            (Search::Symmetric, None) => format!(
+            (Search::Exhaustive, None) => format!(
                 "exhausted up to server renaming ({} unique representatives)",
                 s.unique
             ),

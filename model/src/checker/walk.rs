@@ -10,20 +10,20 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How the walks are run and bounded.
-pub struct Options<S> {
+pub struct Options {
     /// Worker threads, each with its own walks.
     pub threads: usize,
     /// Seeds every thread's generator (with the thread's index): one thread and one seed always
     /// take the same walks.
     pub seed: u64,
-    /// The representative of a state's symmetry class, fingerprinted instead of the state.
-    pub symmetry: Option<fn(&S) -> S>,
     /// The deepest state a walk visits (its initial state is at depth 1).
     pub max_depth: Option<usize>,
     /// The most states visited, over all walks.
     pub max_states: Option<usize>,
     /// No walk goes on past this instant.
     pub deadline: Option<Instant>,
+    /// Go on past the first violation (to the shortest walk found per property).
+    pub keep_going: bool,
 }
 
 /// What the walks found.
@@ -46,7 +46,7 @@ pub struct Outcome<S, A> {
 /// `tick(total, unique, depth)` is called every 50 ms meanwhile.
 pub fn run<M>(
     model: &M,
-    options: &Options<M::State>,
+    options: &Options,
     mut tick: impl FnMut(usize, usize, usize),
 ) -> Outcome<M::State, M::Action>
 where
@@ -145,7 +145,7 @@ fn index_below(rng: &mut Rng, len: usize) -> usize {
 /// What the threads share.
 struct Shared<'a, M: Model> {
     model: &'a M,
-    options: &'a Options<M::State>,
+    options: &'a Options,
     properties: Vec<Property<M>>,
     stop: AtomicBool,
     total: AtomicUsize,
@@ -224,10 +224,7 @@ where
         );
         let mut state = init.clone();
         loop {
-            let fp = match self.options.symmetry {
-                Some(representative) => fingerprint(&representative(&state)),
-                None => fingerprint(&state),
-            };
+            let fp = fingerprint(&state);
             if !scratch.walk.insert(fp) {
                 // A cycle: an `Eventually` still pending never comes true along it.
                 self.missed(init, scratch);
@@ -321,7 +318,7 @@ where
             paths[k] = Some((init.clone(), trail.to_vec()));
         }
         let failed = self.properties[k].expectation != Expectation::Sometimes;
-        if failed
+        if (failed && !self.options.keep_going)
             || self
                 .best
                 .iter()
@@ -410,11 +407,11 @@ mod tests {
         }
     }
 
-    fn options(max_states: Option<usize>) -> Options<u8> {
+    fn options(max_states: Option<usize>) -> Options {
         Options {
             threads: 1,
             seed: 7,
-            symmetry: None,
+            keep_going: false,
             max_depth: None,
             max_states,
             deadline: None,

@@ -583,7 +583,15 @@ impl Sim {
     /// The tester's `ingestSnap`: a snapshot (delivered, or persisted and read at restart)
     /// replaces the server's record; it must hold exactly the values 1..=index.
     fn ingest_snapshot(&mut self, id: NodeId, index: Index, data: &[u8]) {
-        let values = decode_service(data);
+        let values = match decode_service(data) {
+            Ok(values) => values,
+            Err(e) => {
+                self.fail(Failure::Harness(format!(
+                    "server {id} snapshot at index {index}: {e}"
+                )));
+                return;
+            }
+        };
         if self.snapshot_applier && values.len() as u64 != index {
             self.fail(Failure::Harness(format!(
                 "server {id} snapshot at index {index} holds {} values",

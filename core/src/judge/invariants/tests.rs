@@ -128,66 +128,6 @@ fn reference_committed(
     all
 }
 
-/// LeaderCompleteness: every live leader holds every entry committed in an earlier term.
-fn reference_leader_completeness(views: &[NodeView]) -> Result<(), Violation> {
-    let leaders: Vec<&Node> = views
-        .iter()
-        .filter_map(|v| v.node)
-        .filter(|n| n.is_leader())
-        .collect();
-    if leaders.is_empty() {
-        return Ok(());
-    }
-    // A leader's compacted prefix holds what its snapshot holds (reference encoding).
-    let snapshots: Vec<Vec<Option<Command>>> = leaders
-        .iter()
-        .map(|l| crate::judge::service::decode_service(l.snapshot_data()))
-        .collect();
-    for (index, (term, command, commit_term, by)) in reference_committed(views) {
-        for (leader, snapshot) in leaders.iter().zip(&snapshots) {
-            let t = leader.current_term();
-            if commit_term >= t {
-                continue;
-            }
-            if index <= leader.log().snapshot_index() {
-                let held = snapshot.get(index as usize - 1);
-                if snapshot.len() as Index == leader.log().snapshot_index()
-                    && held != Some(&command)
-                {
-                    return Err(Violation::new(
-                        Property::LeaderCompleteness,
-                        vec![leader.id(), by],
-                        Some(index),
-                        Some(t),
-                        format!(
-                            "leader {} of term {t} holds {held:?} in its snapshot at index \
-                             {index}, where {command:?} was committed in term {commit_term}",
-                            leader.id()
-                        ),
-                    ));
-                }
-                continue;
-            }
-            let held = leader.log().entry(index);
-            if held.map(|e| (e.term, e.command)) != Some((term, command)) {
-                return Err(Violation::new(
-                    Property::LeaderCompleteness,
-                    vec![leader.id(), by],
-                    Some(index),
-                    Some(t),
-                    format!(
-                        "leader {} of term {t} lacks the entry (term {term}, {command:?}) at \
-                         index {index}, committed in term {commit_term} (applied by server {by}); \
-                         it holds {held:?}",
-                        leader.id()
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// StateMachineSafety: no two servers ever applied different commands at the same index, as
 /// entries or through snapshots.
 fn reference_state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
@@ -407,13 +347,8 @@ proptest! {
 }
 
 /// The state checks rewritten, each with its reference.
-const STATE_CHECKS: [(Property, Check, Check); 5] = [
+const STATE_CHECKS: [(Property, Check, Check); 4] = [
     (Property::LogMatching, log_matching, reference_log_matching),
-    (
-        Property::LeaderCompleteness,
-        leader_completeness,
-        reference_leader_completeness,
-    ),
     (
         Property::StateMachineSafety,
         state_machine_safety,
@@ -505,7 +440,6 @@ fn the_rewrites_agree_under_every_mutant() {
     let broken = broken.into_inner();
     for property in [
         Property::LogMatching,
-        Property::LeaderCompleteness,
         Property::StateMachineSafety,
         Property::CommittedOnMajority,
     ] {

@@ -225,7 +225,7 @@ mod tests {
             let persisted = sim.cluster.durable(id).expect("persisted");
             assert_eq!(persisted.log.snapshot_index(), 39, "server {id}");
             let values = raft_core::service::decode_service(&persisted.snapshot);
-            assert_eq!(values, (1..=39).map(Some).collect::<Vec<_>>());
+            assert_eq!(values, Ok((1..=39).map(Some).collect::<Vec<_>>()));
         }
     }
 

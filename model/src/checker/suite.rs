@@ -214,7 +214,7 @@ pub fn suite(size: SuiteSize) -> Vec<SuiteEntry> {
         entry(
             "three-terms",
             "commit rules across terms (Figure 8), stale terms, votes over three elections",
-            fifo(3, 2, 4),
+            fifo(3, 2, 3),
             &[VoterRestarted, ConflictRepaired],
         ),
         SuiteEntry {

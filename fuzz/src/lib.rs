@@ -59,8 +59,14 @@ pub fn check(scenario: &Scenario) {
 
 fn config() -> &'static Config {
     CONFIG.get_or_init(|| {
-        #[allow(unused_mut)]
         let mut config = Config::new(3);
+        // The bug zoo runs some mutants with a smaller entry cap (their bug needs it).
+        if let Ok(cap) = std::env::var("RAFT_MAX_ENTRIES") {
+            match cap.parse::<usize>() {
+                Ok(n) if n >= 1 => config.max_entries_per_append = n,
+                _ => fail(&format!("RAFT_MAX_ENTRIES must be a number >= 1, got {cap:?}")),
+            }
+        }
         match std::env::var("RAFT_MUTANT") {
             Err(_) => {}
             #[cfg(feature = "mutants")]

@@ -57,8 +57,11 @@ impl Config {
     /// Is `count` servers (out of `cluster_size`) a majority?
     pub fn is_quorum(&self, count: usize) -> bool {
         let n = self.cluster_size as usize;
-        if crate::mutant!(self, QuorumHalfInclusive) {
+        if crate::mutant!(self, QuorumHalfInclusive) || crate::mutant!(self, SilentLeader) {
             return count >= n / 2;
+        }
+        if crate::mutant!(self, QuorumCeilHalf) {
+            return count >= n.div_ceil(2); // right for odd sizes only: 2 of 4
         }
         count > n / 2
     }

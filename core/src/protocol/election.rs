@@ -45,6 +45,9 @@ impl Node {
     /// Is a candidate's log at least as up-to-date as ours? Compare last terms, then lengths.
     pub fn candidate_log_up_to_date(&self, last_log_index: Index, last_log_term: Term) -> bool {
         let (my_index, my_term) = (self.log.last_index(), self.log.last_term());
+        if crate::mutant!(self.config, VoteComparesLengthOnly) {
+            return last_log_index >= my_index;
+        }
         last_log_term > my_term || (last_log_term == my_term && last_log_index >= my_index)
     }
 
@@ -60,7 +63,9 @@ impl Node {
     ) {
         let vote_free = self.voted_for.is_none()
             || self.voted_for == Some(candidate)
-            || crate::mutant!(self.config, VoteIgnoresVotedFor);
+            || crate::mutant!(self.config, VoteIgnoresVotedFor)
+            || crate::mutant!(self.config, SilentVote);
+        let second_vote = self.voted_for.is_some_and(|v| v != candidate);
         let log_ok = self.candidate_log_up_to_date(last_log_index, last_log_term)
             || crate::mutant!(self.config, VoteSkipsLogCheck);
         let granted = term == self.current_term && vote_free && log_ok;
@@ -69,10 +74,12 @@ impl Node {
                 self.voted_for = Some(candidate);
                 self.dirty = true;
             }
-            out.events.push(Event::VoteGranted {
-                candidate,
-                term: self.current_term,
-            });
+            if !(second_vote && crate::mutant!(self.config, SilentVote)) {
+                out.events.push(Event::VoteGranted {
+                    candidate,
+                    term: self.current_term,
+                });
+            }
             out.timers.push(Timer::ResetElection);
         }
         out.messages.push((
@@ -101,6 +108,13 @@ impl Node {
         let Role::Candidate { votes } = &mut self.role else {
             return;
         };
+        if votes.contains(voter) && crate::mutant!(self.config, CountDuplicateVotes) {
+            // A counter, not a set: a duplicated reply counts as one more vote.
+            let n = self.config.cluster_size;
+            if let Some(extra) = (0..n).find(|&id| !votes.contains(id)) {
+                votes.insert(extra);
+            }
+        }
         votes.insert(voter);
         let count = votes.len();
         if self.config.is_quorum(count) {
@@ -121,9 +135,11 @@ impl Node {
             .collect();
         self.role = Role::Leader { progress };
         self.leader_hint = Some(self.id);
-        out.events.push(Event::BecameLeader {
-            term: self.current_term,
-        });
+        if !crate::mutant!(self.config, SilentLeader) {
+            out.events.push(Event::BecameLeader {
+                term: self.current_term,
+            });
+        }
         out.timers.push(Timer::StartHeartbeat);
         if self.config.noop_on_election {
             self.log.append(Entry {

@@ -42,11 +42,27 @@ pub enum Mutant {
     StaleSnapshotRollback,
     KeepVotedForOnNewTerm,
     SetVotedForToLeaderOnAppend,
+    QuorumCeilHalf,
+    CommitMedianUpper,
+    HeartbeatSkipsLogCheck,
+    MatchIndexFromFollowerLog,
+    MatchIndexFromCappedResend,
+    CommitCountsLeaderTwice,
+    CountDuplicateVotes,
+    StaleAppendTruncatesLeader,
+    AppendWithoutAdoptingTerm,
+    OverwriteWithoutTruncate,
+    VoteComparesLengthOnly,
+    AdoptTermKeepsLeaderRole,
+    StepDownClearsVote,
+    SilentLeader,
+    SilentVote,
+    NextIndexUnderflow,
 }
 
 #[cfg(feature = "mutants")]
 impl Mutant {
-    pub const ALL: [Mutant; 17] = [
+    pub const ALL: [Mutant; 33] = [
         Mutant::VoteIgnoresVotedFor,
         Mutant::VoteSkipsLogCheck,
         Mutant::QuorumHalfInclusive,
@@ -64,6 +80,22 @@ impl Mutant {
         Mutant::StaleSnapshotRollback,
         Mutant::KeepVotedForOnNewTerm,
         Mutant::SetVotedForToLeaderOnAppend,
+        Mutant::QuorumCeilHalf,
+        Mutant::CommitMedianUpper,
+        Mutant::HeartbeatSkipsLogCheck,
+        Mutant::MatchIndexFromFollowerLog,
+        Mutant::MatchIndexFromCappedResend,
+        Mutant::CommitCountsLeaderTwice,
+        Mutant::CountDuplicateVotes,
+        Mutant::StaleAppendTruncatesLeader,
+        Mutant::AppendWithoutAdoptingTerm,
+        Mutant::OverwriteWithoutTruncate,
+        Mutant::VoteComparesLengthOnly,
+        Mutant::AdoptTermKeepsLeaderRole,
+        Mutant::StepDownClearsVote,
+        Mutant::SilentLeader,
+        Mutant::SilentVote,
+        Mutant::NextIndexUnderflow,
     ];
 
     /// The mutant's id, as used on command lines and in trace files.
@@ -86,6 +118,22 @@ impl Mutant {
             Mutant::StaleSnapshotRollback => "stale_snapshot_rollback",
             Mutant::KeepVotedForOnNewTerm => "keep_voted_for_on_new_term",
             Mutant::SetVotedForToLeaderOnAppend => "set_voted_for_to_leader_on_append",
+            Mutant::QuorumCeilHalf => "quorum_ceil_half",
+            Mutant::CommitMedianUpper => "commit_median_upper",
+            Mutant::HeartbeatSkipsLogCheck => "heartbeat_skips_log_check",
+            Mutant::MatchIndexFromFollowerLog => "match_index_from_follower_log",
+            Mutant::MatchIndexFromCappedResend => "match_index_from_capped_resend",
+            Mutant::CommitCountsLeaderTwice => "commit_counts_leader_twice",
+            Mutant::CountDuplicateVotes => "count_duplicate_votes",
+            Mutant::StaleAppendTruncatesLeader => "stale_append_truncates_leader",
+            Mutant::AppendWithoutAdoptingTerm => "append_without_adopting_term",
+            Mutant::OverwriteWithoutTruncate => "overwrite_without_truncate",
+            Mutant::VoteComparesLengthOnly => "vote_compares_length_only",
+            Mutant::AdoptTermKeepsLeaderRole => "adopt_term_keeps_leader_role",
+            Mutant::StepDownClearsVote => "step_down_clears_vote",
+            Mutant::SilentLeader => "silent_leader",
+            Mutant::SilentVote => "silent_vote",
+            Mutant::NextIndexUnderflow => "next_index_underflow",
         }
     }
 
@@ -94,6 +142,17 @@ impl Mutant {
         matches!(
             self,
             Mutant::KeepVotedForOnNewTerm | Mutant::SetVotedForToLeaderOnAppend
+        )
+    }
+
+    /// Test-only variants, not bugs of their own kind: `silent_leader` and `silent_vote` keep
+    /// quiet about an election or a vote (no `Event`), so that a judge trusting the node's own
+    /// events would miss them; `next_index_underflow` decrements nextIndex below 1, which
+    /// wraps silently unless overflow checks are on (it is caught as a panic, not a property).
+    pub fn is_test_only(self) -> bool {
+        matches!(
+            self,
+            Mutant::SilentLeader | Mutant::SilentVote | Mutant::NextIndexUnderflow
         )
     }
 
@@ -115,7 +174,11 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", m.name()));
         }
         let controls = Mutant::ALL.iter().filter(|m| m.is_control()).count();
-        assert_eq!((Mutant::ALL.len(), controls), (17, 2));
+        let test_only = Mutant::ALL.iter().filter(|m| m.is_test_only()).count();
+        assert_eq!((Mutant::ALL.len(), controls, test_only), (33, 2, 3));
+        assert!(!Mutant::ALL
+            .iter()
+            .any(|m| m.is_control() && m.is_test_only()));
         assert_eq!(Mutant::from_name("no_such_mutant"), None);
     }
 }

@@ -278,7 +278,9 @@ impl Node {
             return; // not a peer: ignore rather than trust it
         }
         // Rules for all servers: a higher term is adopted at once, and we step down.
-        if msg.term() > self.current_term {
+        let skip_adoption = crate::mutant!(self.config, AppendWithoutAdoptingTerm)
+            && matches!(msg, Message::AppendEntries { .. });
+        if msg.term() > self.current_term && !skip_adoption {
             self.adopt_term(msg.term(), out);
         }
         match msg {
@@ -348,6 +350,10 @@ impl Node {
         }
         self.leader_hint = None;
         self.dirty = true;
+        if self.is_leader() && crate::mutant!(self.config, AdoptTermKeepsLeaderRole) {
+            self.leader_hint = Some(self.id);
+            return;
+        }
         self.become_follower(out);
     }
 
@@ -358,6 +364,10 @@ impl Node {
             Role::Candidate { .. } => {}
         }
         self.role = Role::Follower;
+        if crate::mutant!(self.config, StepDownClearsVote) {
+            self.voted_for = None; // as if the vote belonged to the role, not to the term
+            self.dirty = true;
+        }
         out.events.push(Event::SteppedDown {
             term: self.current_term,
         });

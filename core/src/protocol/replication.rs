@@ -61,6 +61,9 @@ impl Node {
         out: &mut Output,
     ) {
         // 1. Reply false if term < currentTerm.
+        if term < self.current_term && crate::mutant!(self.config, StaleAppendTruncatesLeader) {
+            self.delete_conflicts(prev_log_index, &entries);
+        }
         if term < self.current_term && !crate::mutant!(self.config, AcceptStaleTermAppend) {
             out.messages.push((leader, self.append_reject(0, None)));
             return;
@@ -98,6 +101,10 @@ impl Node {
             (prev_log_index, prev_log_term, entries)
         };
 
+        if entries.is_empty() && crate::mutant!(self.config, HeartbeatSkipsLogCheck) {
+            // A "heartbeat" taken to carry only the commit index, before the log is checked.
+            self.set_commit_index(leader_commit.min(self.log.last_index()), out);
+        }
         // 2. Reply false if the log has no entry at prevLogIndex whose term matches
         //    prevLogTerm, telling the leader where to resume (fast backup).
         match self.log.term_at(prev_log_index) {
@@ -127,6 +134,9 @@ impl Node {
             self.dirty = true;
         }
         let mut appended = false;
+        if crate::mutant!(self.config, OverwriteWithoutTruncate) {
+            appended = self.overwrite_in_place(prev_log_index, &entries);
+        }
         for (k, entry) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + k as Index;
             match self.log.term_at(index) {
@@ -150,7 +160,45 @@ impl Node {
         // 5. If leaderCommit > commitIndex: commitIndex = min(leaderCommit, last new entry).
         let last_new = prev_log_index + entries.len() as Index;
         self.set_commit_index(leader_commit.min(last_new), out);
-        out.messages.push((leader, self.append_success(last_new)));
+        let acknowledged = if crate::mutant!(self.config, MatchIndexFromFollowerLog) {
+            self.log.last_index()
+        } else {
+            last_new
+        };
+        out.messages
+            .push((leader, self.append_success(acknowledged)));
+    }
+
+    /// (Mutant `stale_append_truncates_leader`.) Step 3 run before step 1: delete the first
+    /// entry that conflicts with the request's and everything after it.
+    fn delete_conflicts(&mut self, prev_log_index: Index, entries: &[Entry]) {
+        for (k, entry) in entries.iter().enumerate() {
+            let index = prev_log_index + 1 + k as Index;
+            if self.log.term_at(index).is_some_and(|t| t != entry.term) {
+                self.log.truncate_from(index);
+                self.dirty = true;
+                return;
+            }
+        }
+    }
+
+    /// (Mutant `overwrite_without_truncate`.) Write the request's entries over the log in
+    /// place, keeping whatever followed them; returns whether the log changed.
+    fn overwrite_in_place(&mut self, prev_log_index: Index, entries: &[Entry]) -> bool {
+        let mut kept = self.log.clone();
+        kept.truncate_from(prev_log_index + 1);
+        let tail: Vec<Entry> = self
+            .log
+            .iter()
+            .filter(|(i, _)| *i > prev_log_index + entries.len() as Index)
+            .map(|(_, e)| *e)
+            .collect();
+        let before = self.log.clone();
+        for e in entries.iter().chain(&tail) {
+            kept.append(*e);
+        }
+        self.log = kept;
+        self.log != before
     }
 
     fn commit_on_rejected_append(&mut self, leader_commit: Index, out: &mut Output) {
@@ -197,6 +245,7 @@ impl Node {
             return;
         }
         let last_index = self.log.last_index();
+        let cap = self.config.max_entries_per_append as Index;
         let leader_next = self.leader_next_for_conflict(conflict_index, conflict_term);
         let Role::Leader { progress } = &mut self.role else {
             return;
@@ -206,6 +255,11 @@ impl Node {
             if crate::mutant!(self.config, MatchIndexFromCurrentState) {
                 p.match_index = last_index;
                 p.next_index = last_index + 1;
+            } else if crate::mutant!(self.config, MatchIndexFromCappedResend) {
+                // The batch rebuilt from today's nextIndex and the cap, not the request answered.
+                let sent = (last_index + 1).saturating_sub(p.next_index);
+                p.match_index = p.next_index - 1 + sent.min(cap);
+                p.next_index = p.match_index + 1;
             } else {
                 p.match_index = p.match_index.max(match_index.min(last_index));
                 p.next_index = p.next_index.max(p.match_index + 1);
@@ -218,7 +272,11 @@ impl Node {
         } else if conflict_index > 0 {
             // (A rejection of a stale-term request carries no hint, `conflict_index == 0`; when
             // it reaches a leader of the replier's term it says nothing about this leader's log.)
-            let next_index = leader_next.clamp(p.match_index + 1, last_index + 1);
+            let next_index = if crate::mutant!(self.config, NextIndexUnderflow) {
+                p.next_index - 1 // "decrement nextIndex and retry", with no floor at 1
+            } else {
+                leader_next.clamp(p.match_index + 1, last_index + 1)
+            };
             p.next_index = next_index;
             out.events.push(Event::BackedUp { peer, next_index });
             self.send_append(peer, out);
@@ -257,6 +315,13 @@ impl Node {
                 .enumerate()
                 .filter(|&s| held(s) >= n)
                 .count();
+            let size = progress.len();
+            if crate::mutant!(self.config, CommitMedianUpper) {
+                return count >= size - size / 2; // sorted[size / 2]: right for odd sizes only
+            }
+            if crate::mutant!(self.config, CommitCountsLeaderTwice) {
+                return self.config.is_quorum(count + 1); // the leader, once more
+            }
             self.config.is_quorum(count)
         };
         let Some(n) = progress

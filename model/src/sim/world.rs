@@ -393,7 +393,14 @@ impl Sim {
             } else if let Some(rpc) = answering.filter(|r| r.env.from == to) {
                 self.send_reply(env, rpc.caller_inc, rpc.callee_inc);
             } else {
-                self.drop_now(&env); // a reply to nobody's call (cannot happen in the core)
+                // A reply outside an RPC (the core answered no request of `to` in this step):
+                // the lab's RPC layer has nowhere to deliver it. A correct core never does
+                // this, so the run fails rather than losing the message quietly.
+                self.drop_now(&env);
+                self.fail(Failure::Harness(format!(
+                    "s{id} sent a reply with no matching call: {:?} to s{to}",
+                    env.msg
+                )));
             }
         }
         for timer in out.timers {
@@ -655,6 +662,57 @@ mod tests {
         let mut sim = Sim::new(3, 1);
         sim.snapshot_applier = true;
         sim
+    }
+
+    /// A reply the core sends outside any RPC (here: server 1's answer to a RequestVote, handed
+    /// over as if no call were pending) fails the run with a message; it used to vanish.
+    #[test]
+    fn a_reply_with_no_matching_call_fails_the_run() {
+        let mut sim = Sim::new(3, 1);
+        sim.apply(Op::ElectionTimeout { node: 0 })
+            .expect("an election breaks nothing");
+        let request = Envelope {
+            from: 0,
+            to: 1,
+            msg: Message::RequestVote {
+                term: 1,
+                last_log_index: 0,
+                last_log_term: 0,
+            },
+        };
+        let msg = sim
+            .cluster
+            .find(&request)
+            .expect("the request is in flight");
+        let out = sim
+            .apply(Op::Deliver { msg })
+            .expect("a vote breaks nothing");
+        assert!(matches!(
+            out.messages.as_slice(),
+            [(0, Message::RequestVoteReply { .. })]
+        ));
+        sim.honour(1, out, None);
+        let failure = sim
+            .check()
+            .expect_err("a reply outside an RPC fails the run");
+        assert!(
+            failure
+                .to_string()
+                .contains("s1 sent a reply with no matching call"),
+            "{failure}"
+        );
+        assert_eq!(
+            sim.cluster.find(&Envelope {
+                from: 1,
+                to: 0,
+                msg: Message::RequestVoteReply {
+                    term: 1,
+                    granted: true
+                },
+            }),
+            None,
+            "the reply left the network"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Controls get bounds that reach the code path they change, explored exhaustively.
 
 use crate::checker::bounds::{Bounds, NetworkKind, Strategy};
-use raft_core::{Mutant, Property};
+use raft_core::{Config, Mutant, Property};
 
 /// One row of the catalogue.
 #[derive(Clone, Debug)]
@@ -15,6 +15,10 @@ pub struct Row {
     pub search: Strategy,
     /// Why these bounds (one line).
     pub why: &'static str,
+    /// Where the bug was reported or described (a link).
+    pub source: &'static str,
+    /// The entry cap the model checker's servers run with (`Config::max_entries_per_append`).
+    pub max_entries: usize,
     /// The cargo-fuzz target whose operation mix aims at this bug class.
     pub fuzz_target: &'static str,
     /// The properties the bug is expected to break (empty for controls).
@@ -62,6 +66,12 @@ fn fifo(mut b: Bounds, in_flight: usize) -> Bounds {
 }
 
 use Property::*;
+
+/// Bounds on a duplicating network (a delivered message stays deliverable: a late copy).
+fn duplicating(mut b: Bounds) -> Bounds {
+    b.network = NetworkKind::UnorderedDuplicating;
+    b
+}
 
 /// The catalogue row of `mutant` (an exhaustive match: a new mutant needs a row to compile).
 pub fn row(mutant: Mutant) -> Row {
@@ -185,21 +195,184 @@ pub fn row(mutant: Mutant) -> Row {
                 "replication",
                 &[],
             ),
+            Mutant::QuorumCeilHalf => (
+                bounds(4, 1, 0),
+                "4 servers: ceil(4/2) = 2 votes elect, two disjoint pairs both win term 1",
+                "election",
+                &[ElectionSafety],
+            ),
+            Mutant::CommitMedianUpper => (
+                bounds(4, 1, 1),
+                "4 servers: the leader and one follower (2 of 4) hold the entry and it commits",
+                "replication",
+                &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::CommitCountsLeaderTwice => (
+                bounds(3, 1, 1),
+                "one proposal: the leader alone counts as two of three and commits it",
+                "replication",
+                &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::HeartbeatSkipsLogCheck => (
+                {
+                    let mut b = fifo(bounds(3, 3, 2), 4);
+                    b.heartbeats = 1;
+                    b
+                },
+                "entry 1 of term 1 on one server, of term 2 committed on two (a heartbeat tells \
+                 it); the term-3 leader's empty AppendEntries makes the first commit its own",
+                "replication",
+                &[StateMachineSafety, CommittedOnMajority, LeaderCompleteness],
+            ),
+            Mutant::MatchIndexFromFollowerLog => (
+                bounds(3, 2, 2),
+                "a follower holding a term-1 entry acknowledges the term-2 leader's empty \
+                 AppendEntries up to its own last index; the leader's next entry commits",
+                "replication",
+                &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::MatchIndexFromCappedResend => (
+                bounds(3, 1, 1),
+                "entry cap 1: the reply to the election's empty AppendEntries arrives after a \
+                 proposal and is taken to cover the batch the leader would send now",
+                "replication",
+                &[CommittedOnMajority, LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::CountDuplicateVotes => (
+                duplicating(bounds(4, 1, 0)),
+                "4 servers, duplicating network: self, one voter and its reply delivered again \
+                 make 3 of 4, for two candidates of term 1",
+                "election",
+                &[ElectionSafety],
+            ),
+            Mutant::StaleAppendTruncatesLeader => (
+                bounds(3, 2, 2),
+                "the term-1 leader's late AppendEntries reaches the term-2 leader, which deletes \
+                 its own conflicting entry before rejecting the request",
+                "replication",
+                &[LeaderAppendOnly, LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::AppendWithoutAdoptingTerm => (
+                bounds(3, 1, 1),
+                "a term-0 follower appends the term-1 leader's entry without adopting term 1",
+                "replication",
+                &[LogTermsValid, ElectionSafety, OneVotePerTerm],
+            ),
+            Mutant::OverwriteWithoutTruncate => (
+                bounds(3, 2, 3),
+                "a follower holding two term-1 entries receives the term-2 leader's entry 1: \
+                 entry 2 of term 1 stays after it",
+                "replication",
+                &[LogTermsValid, LogMatching, StateMachineSafety],
+            ),
+            Mutant::VoteComparesLengthOnly => (
+                fifo(bounds(3, 3, 3), 4),
+                "two uncommitted term-1 entries beat a committed term-2 entry by length in term 3",
+                "election",
+                &[LeaderCompleteness, StateMachineSafety],
+            ),
+            Mutant::AdoptTermKeepsLeaderRole => (
+                bounds(3, 2, 2),
+                "the term-1 leader adopts term 2 from a RequestVote, votes, and stays leader",
+                "election",
+                &[ElectionSafety, LogMatching, StateMachineSafety, LeaderCompleteness],
+            ),
+            Mutant::StepDownClearsVote => (
+                duplicating(bounds(3, 1, 0)),
+                "a candidate of term 1 steps down on the winner's AppendEntries, forgets its own \
+                 vote and grants the winner's late RequestVote",
+                "election",
+                &[OneVotePerTerm],
+            ),
+            Mutant::SilentLeader => (
+                bounds(3, 1, 0),
+                "as quorum_half_inclusive, but the winners never say so (no BecameLeader event)",
+                "election",
+                &[ElectionSafety],
+            ),
+            Mutant::SilentVote => (
+                bounds(3, 1, 0),
+                "as vote_ignores_voted_for, but the second vote is not reported (no VoteGranted)",
+                "election",
+                &[ElectionSafety, OneVotePerTerm],
+            ),
+            Mutant::NextIndexUnderflow => (
+                {
+                    let mut b = fifo(bounds(3, 3, 1), 4);
+                    b.heartbeats = 1;
+                    b
+                },
+                "the term-1 leader's entry stays its own; it wins term 3, and an empty follower \
+                 rejects its election append and heartbeat: nextIndex 2, 1, 0, then 0 - 1",
+                "replication",
+                &[],
+            ),
         };
     // Three or four terms of elections with entries: too deep for breadth-first search.
     let search = match mutant {
         Mutant::CommitPrevTermByCount
         | Mutant::SkipPrevTermCheck
-        | Mutant::CommitOnRejectedAppend => Strategy::Dfs,
+        | Mutant::CommitOnRejectedAppend
+        | Mutant::HeartbeatSkipsLogCheck
+        | Mutant::VoteComparesLengthOnly
+        | Mutant::CountDuplicateVotes
+        | Mutant::NextIndexUnderflow => Strategy::Dfs,
         _ => Strategy::Bfs,
+    };
+    let max_entries = match mutant {
+        Mutant::MatchIndexFromCappedResend => 1,
+        _ => Config::new(bounds.servers).max_entries_per_append,
     };
     Row {
         mutant,
         bounds,
         search,
         why,
+        source: source(mutant),
+        max_entries,
         fuzz_target,
         expected,
+    }
+}
+
+/// Where each bug was reported, or the rule of the paper it breaks (the first 17 are the
+/// paper's own rules, slipped on as the linked reports describe).
+fn source(mutant: Mutant) -> &'static str {
+    const PAPER: &str = "https://raft.github.io/raft.pdf";
+    match mutant {
+        Mutant::VoteIgnoresVotedFor => "https://github.com/djjonno/kerala/issues/18",
+        Mutant::VoteSkipsLogCheck => "https://github.com/jgroups-extras/jgroups-raft/issues/14",
+        Mutant::QuorumHalfInclusive => "https://github.com/async-raft/async-raft/pull/143",
+        Mutant::CountStaleTermVotes => "https://github.com/andreev-io/little-raft/issues/44",
+        Mutant::VoteNotPersisted | Mutant::TermNotPersisted => PAPER,
+        Mutant::AckBeforeLogPersist => "https://github.com/rabbitmq/ra/pull/637",
+        Mutant::CommitPrevTermByCount => "https://github.com/apache/ratis/pull/289",
+        Mutant::SkipPrevTermCheck => "https://github.com/ktoso/akka-raft/issues/32",
+        Mutant::TruncateOnEveryAppend => "https://github.com/hashicorp/raft/pull/113",
+        Mutant::CommitOnRejectedAppend => "https://github.com/scylladb/scylladb/issues/9965",
+        Mutant::MatchIndexFromCurrentState => "https://github.com/adjoint-io/raft/pull/86",
+        Mutant::AcceptStaleTermAppend => "https://github.com/ktoso/akka-raft/issues/54",
+        Mutant::SnapshotDiscardsWholeLog => "https://github.com/databendlabs/openraft/issues/511",
+        Mutant::StaleSnapshotRollback => PAPER,
+        Mutant::KeepVotedForOnNewTerm => "https://github.com/camunda/camunda/pull/5368",
+        Mutant::SetVotedForToLeaderOnAppend => "https://github.com/microsoft/CCF/pull/3810",
+        Mutant::QuorumCeilHalf => "https://github.com/alphaonedev/ai-memory-mcp/issues/1888",
+        Mutant::CommitMedianUpper => "https://github.com/andrewjstone/rafter/issues/16",
+        Mutant::CommitCountsLeaderTwice => "https://github.com/amino-os/Amino.Run/pull/143",
+        Mutant::HeartbeatSkipsLogCheck => "https://github.com/talent-plan/tinykv/issues/191",
+        Mutant::MatchIndexFromFollowerLog => "https://github.com/apache/ratis/pull/1519",
+        Mutant::MatchIndexFromCappedResend => "https://github.com/RedisLabs/raft/pull/45",
+        Mutant::CountDuplicateVotes => "https://github.com/xnnyygn/xraft/issues/27",
+        Mutant::StaleAppendTruncatesLeader => "https://github.com/cloudwalk/stratus/pull/1337",
+        Mutant::AppendWithoutAdoptingTerm => "https://github.com/ktoso/akka-raft/issues/52",
+        Mutant::OverwriteWithoutTruncate => "https://github.com/mofa-org/mofa/pull/1151",
+        Mutant::VoteComparesLengthOnly => "https://github.com/sile/noraft/pull/22",
+        Mutant::AdoptTermKeepsLeaderRole => "https://github.com/mgodave/barge/issues/10",
+        Mutant::StepDownClearsVote => "https://github.com/hazelcast/hazelcast/pull/16643",
+        // Test-only variants: the issues that asked for them.
+        Mutant::SilentLeader | Mutant::SilentVote | Mutant::NextIndexUnderflow => {
+            "issue 13 (items 1 and 10)"
+        }
     }
 }
 
@@ -216,9 +389,16 @@ mod tests {
     fn every_row_is_valid_and_only_controls_expect_nothing() {
         for r in rows() {
             assert_eq!(r.bounds.validate(), Ok(()), "{}", r.mutant.name());
+            // Controls expect nothing; so does the underflow, which is caught as a panic.
+            let expects_nothing = r.mutant.is_control() || r.mutant == Mutant::NextIndexUnderflow;
             assert_eq!(
                 r.expected.is_empty(),
-                r.mutant.is_control(),
+                expects_nothing,
+                "{}",
+                r.mutant.name()
+            );
+            assert!(
+                !r.source.is_empty() && r.max_entries >= 1,
                 "{}",
                 r.mutant.name()
             );

@@ -12,10 +12,19 @@ use std::time::{Duration, Instant};
 pub enum FuzzResult {
     /// A violation after this long (wall time of the run, start-up included).
     Found { property: Property, secs: f64 },
+    /// The target panicked (libFuzzer's crash): the input that did it is `artifact`.
+    Panicked { artifact: String, secs: f64 },
     /// The budget ran out without a finding.
     NotFound { secs: f64 },
     /// The run could not be made (one line why).
     Error(String),
+}
+
+impl FuzzResult {
+    /// A violation or a panic: the fuzzer caught the bug.
+    pub fn is_finding(&self) -> bool {
+        matches!(self, FuzzResult::Found { .. } | FuzzResult::Panicked { .. })
+    }
 }
 
 /// Is `cargo fuzz` installed? `None` if it is; otherwise the note to print.
@@ -50,6 +59,7 @@ fn cargo_fuzz(root: &Path, sub: &str, target: &str) -> Command {
 /// Build `target` once (not timed), so the runs time fuzzing, not compiling.
 pub fn build(target: &str, log: &Path) -> Result<(), String> {
     let root = workspace_root();
+    let log = &std::path::absolute(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let status = cargo_fuzz(&root, "build", target)
@@ -67,9 +77,21 @@ pub fn build(target: &str, log: &Path) -> Result<(), String> {
     }
 }
 
-/// Fuzz `mutant` with `target` for at most `budget`; scratch files under `work`.
-pub fn run(mutant: Mutant, target: &str, budget: Duration, work: &Path) -> FuzzResult {
-    match try_run(mutant, target, budget, work) {
+/// Fuzz `mutant` with `target` (servers capped at `max_entries` entries per append) for at most
+/// `budget`; scratch files under `work`, which is made absolute first: cargo fuzz runs in the
+/// workspace root, wherever `mutants` was started.
+pub fn run(
+    mutant: Mutant,
+    max_entries: usize,
+    target: &str,
+    budget: Duration,
+    work: &Path,
+) -> FuzzResult {
+    let work = match std::path::absolute(work) {
+        Ok(w) => w,
+        Err(e) => return FuzzResult::Error(format!("{}: {e}", work.display())),
+    };
+    match try_run(mutant, max_entries, target, budget, &work) {
         Ok(r) => r,
         Err(e) => FuzzResult::Error(e),
     }
@@ -77,6 +99,7 @@ pub fn run(mutant: Mutant, target: &str, budget: Duration, work: &Path) -> FuzzR
 
 fn try_run(
     mutant: Mutant,
+    max_entries: usize,
     target: &str,
     budget: Duration,
     work: &Path,
@@ -110,6 +133,7 @@ fn try_run(
         .arg("-seed=1")
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .env("RAFT_MUTANT", mutant.name())
+        .env("RAFT_MAX_ENTRIES", max_entries.to_string())
         .env("RAFT_FUZZ_TRACES", &traces)
         .stdout(log)
         .stderr(log_err)
@@ -122,14 +146,27 @@ fn try_run(
         .find_map(|e| std::fs::read_to_string(e.path()).ok())
         .map(|text| Trace::from_json(&text).map_err(|e| format!("the fuzz trace: {e}")))
         .transpose()?;
-    Ok(match (finding, status.success()) {
-        (Some(trace), _) => match trace.expect {
+    // libFuzzer saves the input of a crash (a panic) as `crash-<sha1>` under the prefix.
+    let crash = std::fs::read_dir(&artifacts)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("crash-"))
+        });
+    Ok(match (finding, crash, status.success()) {
+        (Some(trace), _, _) => match trace.expect {
             Some(property) => FuzzResult::Found { property, secs },
             None => FuzzResult::Error("the fuzz trace names no property".into()),
         },
-        (None, true) => FuzzResult::NotFound { secs },
-        (None, false) => FuzzResult::Error(format!(
-            "cargo fuzz run failed without a finding (see {})",
+        (None, Some(artifact), _) => FuzzResult::Panicked {
+            artifact: artifact.display().to_string(),
+            secs,
+        },
+        (None, None, true) => FuzzResult::NotFound { secs },
+        (None, None, false) => FuzzResult::Error(format!(
+            "cargo fuzz run failed without a finding or a crash input (see {})",
             log_path.display()
         )),
     })

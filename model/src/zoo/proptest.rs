@@ -1,17 +1,20 @@
-//! The proptest column: the proptest suite's generator (`raft_core::testkit`) on 3 servers with
-//! the mutant planted, from a fixed seed; how many cases run until the first one fails.
+//! The proptest column: the proptest suite's generator (`raft_core::testkit`) on 3, 4 and 5
+//! servers (one size drawn per case) with the mutant planted, from a fixed seed; how many cases
+//! run until the first one fails, by a violation or by a panic of the core.
 
+use proptest::prop_oneof;
 use proptest::strategy::Strategy;
 use proptest::test_runner::{
     Config as RunnerConfig, RngAlgorithm, TestCaseError, TestRng, TestRunner,
 };
 use raft_core::testkit::{case, run};
 use raft_core::{Mutant, Property};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Instant;
 
-/// Servers per generated case (the suite runs 3 and 5; 3 finds bugs in fewer operations).
-pub const SERVERS: u8 = 3;
+/// Servers per generated case: even sizes change the quorum arithmetic, 5 gives two
+/// disjoint minorities.
+pub const SERVERS: [u8; 3] = [3, 4, 5];
 
 #[derive(Clone, Debug)]
 pub enum ProptestResult {
@@ -25,6 +28,19 @@ pub enum ProptestResult {
         cases: u32,
         secs: f64,
     },
+    /// Case number `cases` panicked (an arithmetic overflow, say).
+    Panicked {
+        message: String,
+        cases: u32,
+        secs: f64,
+    },
+}
+
+impl ProptestResult {
+    /// A violation or a panic: proptest caught the bug.
+    pub fn is_finding(&self) -> bool {
+        !matches!(self, ProptestResult::NotFound { .. })
+    }
 }
 
 /// Run up to `budget` cases with `mutant` planted in every configuration.
@@ -40,15 +56,26 @@ pub fn run_cases(mutant: Mutant, budget: u32) -> ProptestResult {
     let mut runner = TestRunner::new_with_rng(config, rng);
     let seen = Cell::new(0u32);
     let first: Cell<Option<(Property, u32)>> = Cell::new(None);
-    let strategy = case(SERVERS).prop_map(move |mut c| {
+    let [a, b, c] = SERVERS;
+    let strategy = prop_oneof![case(a), case(b), case(c)].prop_map(move |mut c| {
         c.config.mutant = Some(mutant);
         c
     });
+    let panicked: RefCell<Option<(String, u32)>> = RefCell::new(None);
     let _ = runner.run(&strategy, |c| {
         seen.set(seen.get() + 1);
-        match run(&c).1 {
-            Ok(_) => Ok(()),
-            Err(v) => {
+        let result = std::panic::catch_unwind(|| run(&c).1);
+        match result {
+            Ok(Ok(_)) => Ok(()),
+            Err(payload) => {
+                let message = super::runner::panic_message(&*payload);
+                let mut slot = panicked.borrow_mut();
+                if slot.is_none() && first.get().is_none() {
+                    *slot = Some((message.clone(), seen.get()));
+                }
+                Err(TestCaseError::fail(message))
+            }
+            Ok(Err(v)) => {
                 if first.get().is_none() {
                     first.set(Some((v.property, seen.get())));
                 }
@@ -57,6 +84,13 @@ pub fn run_cases(mutant: Mutant, budget: u32) -> ProptestResult {
         }
     });
     let secs = start.elapsed().as_secs_f64();
+    if let Some((message, cases)) = panicked.into_inner() {
+        return ProptestResult::Panicked {
+            message,
+            cases,
+            secs,
+        };
+    }
     match first.get() {
         Some((property, cases)) => ProptestResult::Found {
             property,

@@ -22,6 +22,9 @@ pub struct ModelResult {
     pub error: Option<String>,
     /// A counterexample not known to be shortest was shrunk to this many operations.
     pub shrunk: Option<usize>,
+    /// The core panicked during the search (an arithmetic overflow, say): a finding, though
+    /// of no property. (`summary` then holds only the time.)
+    pub panic: Option<String>,
 }
 
 /// Everything measured for one row.
@@ -31,6 +34,8 @@ pub struct Outcome {
     pub model: Option<ModelResult>,
     /// The plain default suite (no bespoke bounds) on this mutant.
     pub default_check: Option<SuiteRun>,
+    /// The core panicked under the default suite (a finding; the suite run is then `None`).
+    pub default_panic: Option<String>,
     pub fuzz: Option<FuzzResult>,
     pub proptest: Option<ProptestResult>,
 }
@@ -38,25 +43,41 @@ pub struct Outcome {
 impl Outcome {
     pub fn model_caught(&self) -> bool {
         self.model.as_ref().is_some_and(|m| {
-            m.error.is_none()
-                && m.summary
-                    .counterexample
-                    .as_ref()
-                    .is_some_and(|c| c.reproduced)
+            m.panic.is_some()
+                || (m.error.is_none()
+                    && m.summary
+                        .counterexample
+                        .as_ref()
+                        .is_some_and(|c| c.reproduced))
         })
     }
 
-    /// The default suite found a violation whose trace replays to it.
+    /// The default suite found a violation whose trace replays to it, or the core panicked.
     pub fn default_caught(&self) -> bool {
-        self.default_check
-            .as_ref()
-            .and_then(SuiteRun::caught_by)
-            .and_then(|r| r.summary.counterexample.as_ref())
-            .is_some_and(|c| c.reproduced && c.error.is_none())
+        self.default_panic.is_some()
+            || self
+                .default_check
+                .as_ref()
+                .and_then(SuiteRun::caught_by)
+                .and_then(|r| r.summary.counterexample.as_ref())
+                .is_some_and(|c| c.reproduced && c.error.is_none())
     }
 
     /// Why this row fails the catalogue, if it does.
     pub fn failure(&self) -> Option<String> {
+        if let (Some(p), true) = (
+            self.model.as_ref().and_then(|m| m.panic.as_ref()),
+            self.row.mutant.is_control(),
+        ) {
+            return Some(format!(
+                "FALSE ALARM: the core panicked under the model checker: {p}"
+            ));
+        }
+        if let (Some(p), true) = (&self.default_panic, self.row.mutant.is_control()) {
+            return Some(format!(
+                "FALSE ALARM: the core panicked under the default check: {p}"
+            ));
+        }
         if !self.row.mutant.is_control() {
             if let Some(m) = &self.model {
                 let s = &m.summary;
@@ -73,7 +94,9 @@ impl Outcome {
                     }
                 }
             }
-            if self.default_check.is_some() && !self.default_caught() {
+            if (self.default_check.is_some() || self.default_panic.is_some())
+                && !self.default_caught()
+            {
                 return Some("NOT caught by the default check".into());
             }
             return None;
@@ -100,11 +123,25 @@ impl Outcome {
                 return Some("control not verified: the default check did not pass".into());
             }
         }
-        if let Some(FuzzResult::Found { property, .. }) = &self.fuzz {
-            return Some(format!("FALSE ALARM: the fuzzer found {property}"));
+        match &self.fuzz {
+            Some(FuzzResult::Found { property, .. }) => {
+                return Some(format!("FALSE ALARM: the fuzzer found {property}"));
+            }
+            Some(FuzzResult::Panicked { artifact, .. }) => {
+                return Some(format!(
+                    "FALSE ALARM: the fuzz target panicked ({artifact})"
+                ));
+            }
+            _ => {}
         }
-        if let Some(ProptestResult::Found { property, .. }) = &self.proptest {
-            return Some(format!("FALSE ALARM: proptest found {property}"));
+        match &self.proptest {
+            Some(ProptestResult::Found { property, .. }) => {
+                return Some(format!("FALSE ALARM: proptest found {property}"));
+            }
+            Some(ProptestResult::Panicked { message, .. }) => {
+                return Some(format!("FALSE ALARM: proptest panicked: {message}"));
+            }
+            _ => {}
         }
         None
     }
@@ -113,6 +150,7 @@ impl Outcome {
 fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
     let mut config = Config::new(row.bounds.servers);
     config.mutant = Some(row.mutant);
+    config.max_entries_per_append = row.max_entries;
     let limits = RunLimits {
         strategy: row.search,
         symmetry: row.search == Strategy::Dfs,
@@ -124,7 +162,17 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
         max_states: Some(args.max_states),
         ..RunLimits::default()
     };
-    let summary = crate::checker::check(&config, &row.bounds, &limits, out);
+    let start = std::time::Instant::now();
+    let (run, first_panic) =
+        with_first_panic(|| crate::checker::check(&config, &row.bounds, &limits, out));
+    let summary = match run {
+        Ok(summary) => summary,
+        Err(payload) => {
+            // The checker's thread panicked; the message is the core's, not the join's.
+            let message = first_panic.unwrap_or_else(|| panic_message(&*payload));
+            return panicked(row, limits, start.elapsed(), message);
+        }
+    };
     let mut error = summary
         .counterexample
         .as_ref()
@@ -142,18 +190,88 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
         summary,
         error,
         shrunk,
+        panic: None,
     }
 }
 
-/// The mutant through the plain default suite (`args.suite`), stopping at its first violation.
-fn default_check_run(row: &Row, args: &ZooArgs, out: &Path) -> SuiteRun {
+/// The mutant through the plain default suite (`args.suite`), stopping at its first violation;
+/// or the core's panic.
+fn default_check_run(row: &Row, args: &ZooArgs, out: &Path) -> Result<SuiteRun, String> {
     let mut config = Config::new(row.bounds.servers);
     config.mutant = Some(row.mutant);
     let limits = RunLimits {
         threads: args.suite_threads,
         ..RunLimits::default()
     };
-    run_suite(suite(args.suite), &config, &limits, out, false, true)
+    let (result, message) = with_first_panic(std::panic::AssertUnwindSafe(|| {
+        run_suite(suite(args.suite), &config, &limits, out, false, true)
+    }));
+    result.map_err(|payload| message.unwrap_or_else(|| panic_message(&*payload)))
+}
+
+/// The result of a search the core's panic ended after `elapsed`.
+fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) -> ModelResult {
+    let summary = Summary {
+        bounds: row.bounds.clone(),
+        limits,
+        properties: Vec::new(),
+        situations: Vec::new(),
+        goals: Vec::new(),
+        total: 0,
+        unique: 0,
+        max_depth: 0,
+        walks: None,
+        orbits: None,
+        refused: Default::default(),
+        elapsed,
+        cut: Some("the core panicked".into()),
+        stopped_at_violation: false,
+        counterexample: None,
+    };
+    ModelResult {
+        summary,
+        error: None,
+        shrunk: None,
+        panic: Some(message),
+    }
+}
+
+/// Run `f`, catching a panic; also the first panic message raised on any thread meanwhile
+/// (with its location), as the default hook would print it.
+fn with_first_panic<T>(
+    f: impl FnOnce() -> T + std::panic::UnwindSafe,
+) -> (std::thread::Result<T>, Option<String>) {
+    use std::sync::{Arc, Mutex};
+    let first: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen = Arc::clone(&first);
+    let previous = Arc::new(std::panic::take_hook());
+    let chained = Arc::clone(&previous);
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut slot) = seen.lock() {
+            if slot.is_none() {
+                let location = info
+                    .location()
+                    .map(|l| format!(" at {l}"))
+                    .unwrap_or_default();
+                *slot = Some(format!("{}{location}", panic_message(info.payload())));
+            }
+        }
+        chained(info);
+    }));
+    let result = std::panic::catch_unwind(f);
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    let message = first.lock().ok().and_then(|mut m| m.take());
+    (result, message)
+}
+
+/// The text of a panic's payload (a `&str` or a `String`, as `panic!` makes them).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-text payload".into())
 }
 
 /// Shrink the trace in `file` in place (see `shrink`); its new length.
@@ -261,31 +379,38 @@ pub fn run(args: &ZooArgs) -> i32 {
             );
             model_run(&row, args, &dir)
         });
-        let default_check = (!args.skip_default_check).then(|| {
+        let (default_check, default_panic) = if args.skip_default_check {
+            (None, None)
+        } else {
             println!(
                 "== {name} ({}/{count}): default check (--suite {})",
                 k + 1,
                 format!("{:?}", args.suite).to_lowercase()
             );
-            default_check_run(&row, args, &dir.join("default-check"))
-        });
+            match default_check_run(&row, args, &dir.join("default-check")) {
+                Ok(run) => (Some(run), None),
+                Err(panic) => (None, Some(panic)),
+            }
+        };
         let shown = Outcome {
             row,
             model,
             default_check,
+            default_panic,
             fuzz: None,
             proptest: None,
         };
         if shown.model.is_some() {
             println!("== {name}: model checker: {}", table::model_cell(&shown));
         }
-        if shown.default_check.is_some() {
+        if !args.skip_default_check {
             println!("== {name}: default check: {}", table::default_cell(&shown));
         }
         let Outcome {
             row,
             model,
             default_check,
+            default_panic,
             ..
         } = shown;
         let proptest = (!skip_proptest).then(|| {
@@ -310,6 +435,7 @@ pub fn run(args: &ZooArgs) -> i32 {
                     let work = dir.join("fuzz");
                     fuzz::run(
                         row.mutant,
+                        row.max_entries,
                         target,
                         Duration::from_secs(args.fuzz_seconds),
                         &work,
@@ -321,6 +447,7 @@ pub fn run(args: &ZooArgs) -> i32 {
             row,
             model,
             default_check,
+            default_panic,
             fuzz,
             proptest,
         };

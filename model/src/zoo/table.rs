@@ -40,6 +40,9 @@ pub fn model_cell(o: &Outcome) -> String {
     };
     let s = &m.summary;
     let secs = s.elapsed.as_secs_f64();
+    if let Some(p) = &m.panic {
+        return format!("PANIC ({p}), {secs:.1}s");
+    }
     match &s.counterexample {
         Some(c) => format!(
             "{} in {} steps{}, {} states, {secs:.1}s",
@@ -61,6 +64,9 @@ pub fn model_cell(o: &Outcome) -> String {
 
 /// The default suite's verdict: the configuration that caught the mutant, or that none did.
 pub fn default_cell(o: &Outcome) -> String {
+    if let Some(p) = &o.default_panic {
+        return format!("the core panicked: {p}");
+    }
     let Some(run) = &o.default_check else {
         return "-".into();
     };
@@ -90,6 +96,9 @@ fn fuzz_cell(o: &Outcome) -> String {
     match &o.fuzz {
         None => "-".into(),
         Some(FuzzResult::Found { property, secs }) => format!("{target}: {property} in {secs:.1}s"),
+        Some(FuzzResult::Panicked { artifact, secs }) => {
+            format!("{target}: PANIC in {secs:.1}s ({artifact})")
+        }
         Some(FuzzResult::NotFound { secs }) => format!("{target}: none in {secs:.0}s"),
         Some(FuzzResult::Error(e)) => format!("{target}: error: {e}"),
     }
@@ -106,6 +115,11 @@ fn proptest_cell(o: &Outcome) -> String {
         Some(ProptestResult::NotFound { cases, secs }) => {
             format!("none in {cases} cases ({secs:.1}s)")
         }
+        Some(ProptestResult::Panicked {
+            message,
+            cases,
+            secs,
+        }) => format!("PANIC at case {cases} ({secs:.1}s): {message}"),
     }
 }
 
@@ -113,6 +127,11 @@ fn verdict(o: &Outcome) -> String {
     match (o.failure(), o.row.mutant.is_control()) {
         (Some(_), _) => "FAIL".into(),
         (None, true) => "ok (control)".into(),
+        (None, false)
+            if o.model.as_ref().is_some_and(|m| m.panic.is_some()) || o.default_panic.is_some() =>
+        {
+            "ok (panic)".into()
+        }
         (None, false) => {
             let found = o
                 .model
@@ -223,7 +242,10 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
             ))
         );
     }
-    let checked = safety.iter().filter(|o| o.default_check.is_some()).count();
+    let checked = safety
+        .iter()
+        .filter(|o| o.default_check.is_some() || o.default_panic.is_some())
+        .count();
     if checked > 0 {
         let caught = safety.iter().filter(|o| o.default_caught()).count();
         let secs: f64 = outcomes
@@ -242,7 +264,7 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
     if fuzzed > 0 {
         let found = safety
             .iter()
-            .filter(|o| matches!(o.fuzz, Some(FuzzResult::Found { .. })))
+            .filter(|o| o.fuzz.as_ref().is_some_and(FuzzResult::is_finding))
             .count();
         let _ = writeln!(
             s,
@@ -254,7 +276,7 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
     if tested > 0 {
         let found = safety
             .iter()
-            .filter(|o| matches!(o.proptest, Some(ProptestResult::Found { .. })))
+            .filter(|o| o.proptest.as_ref().is_some_and(ProptestResult::is_finding))
             .count();
         let _ = writeln!(
             s,

@@ -373,7 +373,7 @@ impl Actor for RaftActor {
             // A client may propose to any server: a follower or candidate must answer
             // NotLeader, a leader appends; each proposal is its own command.
             ModelTimer::Propose if state.proposed < self.proposals => {
-                Input::Propose(proposal(node_id(id), &state))
+                Input::Propose(proposal(node_id(id), state))
             }
             ModelTimer::Snapshot
                 if state.snapshots < self.snapshots

@@ -1,7 +1,7 @@
 //! The stateright `ActorModel` over `raft_core::Node`: each actor is one server whose state is
 //! its node plus its ghost history. Every callback is one `Node::step`; its output becomes the
-//! saves and sends. No protocol logic here: only the environment's bounds (terms, proposals,
-//! snapshots).
+//! saves and sends. No protocol logic here: the environment offers every input the core accepts
+//! (proposals, election and heartbeat timeouts at any server in any role), within its budgets.
 
 use super::bounds::{Bounds, NetworkKind};
 use super::properties::Flags;
@@ -48,13 +48,15 @@ pub struct ModelCfg {
 pub struct Wire(pub Arc<Message>);
 
 /// The environment's choices for a server. All stay armed while the server is up (`Snapshot`
-/// only when the snapshot budget is not zero, so that it costs nothing otherwise); the core
-/// ignores the ones that do not apply to its role, so firing them there is a no-op.
+/// only when the snapshot budget is not zero, so that it costs nothing otherwise) and fire in
+/// every role: the core must answer each input it accepts (a follower's `NotLeader`, a leader's
+/// ignored election timeout), and a buggy core that acts on one is then seen. An input that
+/// changes nothing is no step (see `RaftActor::step`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModelTimer {
     Election,
     Heartbeat,
-    /// A client proposes the next command to this server (only a leader accepts it).
+    /// A client proposes this server's next command (a correct core accepts it only as leader).
     Propose,
     /// The service snapshots everything it applied (only beyond the server's snapshot).
     Snapshot,
@@ -63,7 +65,7 @@ pub enum ModelTimer {
 /// One server: its node, what it last persisted (`None`: nothing yet), its service (the commands
 /// its state machine applied, index 1 first: kept from the apply stream, as the cluster driver
 /// does, reset from the snapshot on restart), its ghost history and how many proposals it
-/// accepted. After a crash the actor's last state stays in the model
+/// took (accepted, or that changed it anyway: each is a distinct command). After a crash the actor's last state stays in the model
 /// state, so these fields describe a crashed server too (its `node` is then stale).
 ///
 /// Built once by [`ServerState::new`] and then shared (behind an `Arc`) by every model state that
@@ -219,6 +221,7 @@ fn node_id(id: Id) -> NodeId {
     usize::from(id) as NodeId
 }
 
+/// The timers every live server has armed (and `Snapshot` when snapshots are in the bounds).
 const TIMERS: [ModelTimer; 3] = [
     ModelTimer::Election,
     ModelTimer::Heartbeat,
@@ -255,7 +258,10 @@ impl RaftActor {
             }
             return;
         }
-        let accepted = proposing && out.proposal.is_some_and(|p| p.accepted());
+        // A proposal that changed anything (accepted, or a buggy core acting on one it should
+        // refuse) used up its command: the next one to this server differs. One refused
+        // without a trace returned above and is not counted.
+        let took = proposing;
         let beat = heartbeat && !out.messages.is_empty();
         let compacted = snapshotting
             && out
@@ -275,13 +281,13 @@ impl RaftActor {
             } else {
                 Arc::clone(&state.history)
             },
-            state.proposed + u8::from(accepted),
+            state.proposed + u8::from(took),
             state.heartbeats + u8::from(beat),
             state.snapshots + u8::from(compacted),
         );
         // Persist before sending: stateright applies the save and the sends of one step
         // atomically, so nothing is sent that a crash could un-persist.
-        if persisted || history_changed || accepted || beat || compacted {
+        if persisted || history_changed || took || beat || compacted {
             o.save(next.saved());
         }
         for (to, msg) in out.messages {
@@ -358,16 +364,15 @@ impl Actor for RaftActor {
         o: &mut Out<Self>,
     ) {
         let input = match timer {
-            ModelTimer::Election if state.node.current_term() < self.max_term => {
+            // At any role, up to one term past the bound: a server that reached it is where
+            // the search stops (`Bounds::max_term`).
+            ModelTimer::Election if state.node.current_term() <= self.max_term => {
                 Input::ElectionTimeout
             }
-            ModelTimer::Heartbeat
-                if state.heartbeats < self.heartbeats && state.node.is_leader() =>
-            {
-                Input::HeartbeatTimeout
-            }
-            // The client finds the leader (a proposal to anyone else is a no-op in the core).
-            ModelTimer::Propose if state.proposed < self.proposals && state.node.is_leader() => {
+            ModelTimer::Heartbeat if state.heartbeats < self.heartbeats => Input::HeartbeatTimeout,
+            // A client may propose to any server: a follower or candidate must answer
+            // NotLeader, a leader appends; each proposal is its own command.
+            ModelTimer::Propose if state.proposed < self.proposals => {
                 Input::Propose(proposal(node_id(id), state))
             }
             ModelTimer::Snapshot
@@ -427,4 +432,117 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
             LossyNetwork::No
         })
         .max_crashes(bounds.crashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::boundary::BoundedModel;
+    use super::*;
+    use raft_core::{Index, Mutant};
+    use stateright::{Checker, Model, Property};
+
+    /// The bounded model (leaves at its bounds, no symmetry) watching for one situation.
+    struct Probe(BoundedModel, fn(&RaftState) -> bool);
+
+    impl Model for Probe {
+        type State = RaftState;
+        type Action = Action;
+        fn init_states(&self) -> Vec<RaftState> {
+            self.0.init_states()
+        }
+        fn actions(&self, state: &RaftState, actions: &mut Vec<Action>) {
+            self.0.actions(state, actions)
+        }
+        fn next_state(&self, state: &RaftState, action: Action) -> Option<RaftState> {
+            self.0.next_state(state, action)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::sometimes("probe", |m: &Probe, s| (m.1)(s))]
+        }
+    }
+
+    /// Two live servers whose logs hold entries at the same index and term with different
+    /// commands (what the content halves of LogMatching and StateMachineSafety compare).
+    fn same_slot_different_commands(state: &RaftState) -> bool {
+        let logs: Vec<_> = state.actor_states.iter().map(|s| s.node.log()).collect();
+        logs.iter().enumerate().any(|(k, a)| {
+            logs[k + 1..].iter().any(|b| {
+                (1..=a.last_index().min(b.last_index())).any(|i: Index| {
+                    matches!((a.entry(i), b.entry(i)), (Some(x), Some(y))
+                        if x.term == y.term && x.command != y.command)
+                })
+            })
+        })
+    }
+
+    /// Does a state of `config` under `bounds` satisfy `condition` (breadth-first, one thread)?
+    fn reaches(config: &Config, bounds: &Bounds, condition: fn(&RaftState) -> bool) -> bool {
+        let probe = Probe(
+            BoundedModel::new(build_model(config, bounds), false),
+            condition,
+        );
+        let checker = probe.checker().threads(1).spawn_bfs().join();
+        checker.discovery("probe").is_some()
+    }
+
+    fn bounds(max_term: Term, proposals: u8, in_flight: usize) -> Bounds {
+        Bounds {
+            max_term,
+            proposals,
+            crashes: 0,
+            restarts: 0,
+            network: NetworkKind::Ordered,
+            max_in_flight: Some(in_flight),
+            ..Bounds::default()
+        }
+    }
+
+    /// Two leaders of one term (a voter that votes twice) each take a proposal at index 1: the
+    /// two entries differ only in their command, which the model must tell apart. (Both
+    /// leaders' empty AppendEntries wait while each proposes, hence 5 messages in flight.)
+    #[test]
+    fn two_leaders_of_one_term_append_different_commands() {
+        let mut config = Config::new(3);
+        config.mutant = Some(Mutant::VoteIgnoresVotedFor);
+        assert!(reaches(
+            &config,
+            &bounds(1, 2, 5),
+            same_slot_different_commands
+        ));
+    }
+
+    /// A correct core never holds two commands at one index and term.
+    #[test]
+    fn a_correct_core_never_holds_two_commands_in_one_slot() {
+        assert!(!reaches(
+            &Config::new(3),
+            &bounds(1, 2, 3),
+            same_slot_different_commands
+        ));
+    }
+
+    /// Election timeouts fire in every role and up to the bound: a server at `max_term + 1` is
+    /// reached (a leaf where the bound stops the search).
+    #[test]
+    fn election_timeouts_reach_one_term_past_the_bound() {
+        assert!(reaches(&Config::new(3), &bounds(1, 0, 3), |s| s
+            .actor_states
+            .iter()
+            .any(|a| a.node.current_term() == 2)));
+    }
+
+    /// A proposal to a follower is answered NotLeader and is no step; a leader's is taken.
+    #[test]
+    fn proposals_are_offered_at_every_server_and_counted_when_taken() {
+        assert!(reaches(&Config::new(3), &bounds(1, 1, 3), |s| s
+            .actor_states
+            .iter()
+            .any(|a| a.proposed == 1)));
+        assert!(!reaches(&Config::new(3), &bounds(1, 1, 3), |s| s
+            .actor_states
+            .iter()
+            .any(|a| a.proposed == 1
+                && !a.node.is_leader()
+                && a.node.log().last_index() == 0)));
+    }
 }

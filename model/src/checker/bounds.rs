@@ -2,8 +2,7 @@
 //! re-sends) and the
 //! limits that may cut a run short (depth, states, time). Validated once, with one-line errors.
 
-use super::properties::goals;
-use raft_core::{Situation, Term, MAX_SERVERS};
+use raft_core::{Term, MAX_SERVERS};
 use std::fmt;
 use std::time::Duration;
 
@@ -54,7 +53,8 @@ impl NetworkKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bounds {
     pub servers: u8,
-    /// No election timeout fires at a server whose term is already this high.
+    /// Election timeouts fire at servers up to this term: a server may reach one term more,
+    /// where the search stops.
     pub max_term: Term,
     /// Client commands accepted by leaders, in the whole run.
     pub proposals: u8,
@@ -92,63 +92,6 @@ impl Default for Bounds {
             max_in_flight: Some(3),
         }
     }
-}
-
-/// One configuration of the default suite: its bounds and the situations it must reach.
-pub struct SuiteEntry {
-    pub name: &'static str,
-    pub bounds: Bounds,
-    pub goals: Vec<Situation>,
-}
-
-/// What `check` runs when no bound is given. No single configuration of 3 servers that both
-/// crashes and restarts a voter and repairs a follower's conflicting entries (which needs 4
-/// messages in flight) can be exhausted within 2 minutes on 2 cores, so the default is three
-/// exhaustive configurations: crash-restart, conflict-repair, and log compaction (one snapshot,
-/// a heartbeat to ship it, a crash and restart, on per-link FIFO queues); every property must
-/// hold in each, and each situation must be reached in the configurations that target it.
-pub fn default_suite() -> Vec<SuiteEntry> {
-    let all_but = |skip: Situation| -> Vec<Situation> {
-        goals(&Bounds::default())
-            .into_iter()
-            .filter(|s| *s != skip)
-            .collect()
-    };
-    vec![
-        SuiteEntry {
-            name: "crash-restart",
-            bounds: Bounds::default(),
-            goals: all_but(Situation::ConflictRepaired),
-        },
-        SuiteEntry {
-            name: "conflict-repair",
-            bounds: Bounds {
-                proposals: 2,
-                crashes: 0,
-                restarts: 0,
-                max_in_flight: Some(4),
-                ..Bounds::default()
-            },
-            goals: all_but(Situation::VoterRestarted),
-        },
-        SuiteEntry {
-            name: "snapshots",
-            bounds: Bounds {
-                proposals: 1,
-                heartbeats: 1,
-                snapshots: 1,
-                network: NetworkKind::Ordered,
-                ..Bounds::default()
-            },
-            goals: goals(&Bounds {
-                snapshots: 1,
-                ..Bounds::default()
-            })
-            .into_iter()
-            .filter(|s| *s != Situation::ConflictRepaired)
-            .collect(),
-        },
-    ]
 }
 
 impl Bounds {
@@ -295,23 +238,6 @@ mod tests {
             .contains("unknown network"));
         for name in NetworkKind::NAMES {
             assert_eq!(NetworkKind::parse(name).map(NetworkKind::name), Ok(name));
-        }
-    }
-
-    /// Every situation is a goal of some configuration of the default suite, and each
-    /// configuration's bounds are valid.
-    #[test]
-    fn the_default_suite_targets_every_situation() {
-        let suite = default_suite();
-        for entry in &suite {
-            assert_eq!(entry.bounds.validate(), Ok(()), "{}", entry.name);
-        }
-        for situation in super::super::properties::SITUATIONS {
-            assert!(
-                suite.iter().any(|e| e.goals.contains(&situation)),
-                "{} is no configuration's goal",
-                situation.name()
-            );
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod counterexample;
 pub mod properties;
 pub mod report;
+pub mod suite;
 pub mod symmetry;
 pub mod walk;
 
@@ -33,6 +34,8 @@ struct Counts {
     depth: usize,
     /// The memory cap halted the run.
     out_of_memory: bool,
+    /// Random walks taken (`None`: an exhaustive search).
+    walks: Option<usize>,
     /// With symmetry under BFS: the states the unique representatives stand for.
     orbits: Option<u64>,
 }
@@ -129,6 +132,7 @@ fn explore(
                 depth: outcome.max_depth,
                 out_of_memory: stopper.out_of_memory.get(),
                 orbits: model.symmetry.then_some(outcome.orbits),
+                walks: None,
             };
             let discoveries = outcome
                 .discoveries
@@ -168,6 +172,7 @@ fn explore(
                 depth: checker.max_depth(),
                 out_of_memory: stopper.out_of_memory.get(),
                 orbits: None,
+                walks: None,
             };
             let refused = checker.model().refused();
             let discoveries = real_discoveries(checker.model(), checker.discoveries());
@@ -203,6 +208,7 @@ fn simulate(
         unique: outcome.unique,
         depth: outcome.max_depth,
         out_of_memory: stopper.out_of_memory.get(),
+        walks: Some(outcome.walks),
         orbits: None,
     };
     let discoveries = real_discoveries(&model, outcome.discoveries);
@@ -247,6 +253,7 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
         total: counts.total,
         unique: counts.unique,
         max_depth: counts.depth,
+        walks: counts.walks,
         orbits: counts.orbits,
         refused,
         elapsed,

@@ -190,6 +190,8 @@ pub struct Summary {
     pub total: usize,
     pub unique: usize,
     pub max_depth: usize,
+    /// Random walks taken (`None`: an exhaustive search).
+    pub walks: Option<usize>,
     /// With symmetry under BFS: how many states the unique representatives stand for.
     pub orbits: Option<u64>,
     /// Transitions into states beyond each bound: judged as leaves, not expanded.
@@ -273,8 +275,14 @@ impl fmt::Display for Summary {
         }
         writeln!(
             f,
-            "states: {} unique, {} total, max depth {}",
-            self.unique, self.total, self.max_depth
+            "states: {} unique, {} total, max depth {}{}",
+            self.unique,
+            self.total,
+            self.max_depth,
+            match self.walks {
+                Some(w) => format!(", in {w} random walks (seed {})", l.seed),
+                None => String::new(),
+            }
         )?;
         if let Some(orbits) = self.orbits {
             writeln!(

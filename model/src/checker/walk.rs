@@ -32,6 +32,8 @@ pub struct Outcome<S, A> {
     pub total: usize,
     /// Distinct fingerprints visited (of representatives, with symmetry).
     pub unique: usize,
+    /// Walks begun.
+    pub walks: usize,
     /// The deepest state visited (the initial state is at depth 1).
     pub max_depth: usize,
     /// The shortest path found to each discovery (an `Always` violated, a `Sometimes` reached, an
@@ -59,6 +61,7 @@ where
         stop: AtomicBool::new(properties.is_empty()),
         total: AtomicUsize::new(0),
         unique: AtomicUsize::new(0),
+        walks: AtomicUsize::new(0),
         depth: AtomicUsize::new(0),
         seen: (0..SHARDS).map(|_| Mutex::default()).collect(),
         best: properties
@@ -115,6 +118,7 @@ where
     Outcome {
         total,
         unique,
+        walks: shared.walks.load(Ordering::Relaxed),
         max_depth,
         discoveries,
     }
@@ -146,6 +150,7 @@ struct Shared<'a, M: Model> {
     stop: AtomicBool,
     total: AtomicUsize,
     unique: AtomicUsize,
+    walks: AtomicUsize,
     depth: AtomicUsize,
     seen: Vec<Mutex<Fingerprints>>,
     /// Per property, the steps of the shortest path found (`usize::MAX`: none).
@@ -208,6 +213,7 @@ where
     }
 
     fn walk(&self, init: &M::State, rng: &mut Rng, scratch: &mut Scratch<M::Action>) {
+        self.walks.fetch_add(1, Ordering::Relaxed);
         scratch.walk.clear();
         scratch.trail.clear();
         scratch.pending.clear();

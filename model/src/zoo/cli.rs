@@ -36,6 +36,20 @@ pub struct ZooArgs {
     /// Leave out the proptest column.
     #[arg(long)]
     pub skip_proptest: bool,
+    /// Leave out the default-check column (each mutant through the plain default suite: up to
+    /// the suite's whole time per mutant, about 3 minutes for a control).
+    #[arg(long)]
+    pub skip_default_check: bool,
+    /// Run only the default-check column (no bespoke model run, fuzzer or proptest).
+    #[arg(long)]
+    pub only_default_check: bool,
+    /// The suite of the default-check column: quick, default (what `check` runs) or deep.
+    #[arg(long, value_enum, default_value = "default")]
+    pub suite: crate::checker::suite::SuiteSize,
+    /// Checker threads of the default-check column (1: breadth-first counterexamples are
+    /// shortest at once, with no minimising re-run; `check` itself uses 2).
+    #[arg(long, default_value_t = 1)]
+    pub suite_threads: usize,
     /// Directory for counterexample traces and fuzz scratch files (one sub-directory per mutant).
     #[arg(long, default_value = "counterexamples/zoo")]
     pub out: PathBuf,

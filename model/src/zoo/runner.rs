@@ -1,6 +1,7 @@
-//! Runs each catalogue row through the three checkers and judges the outcome: a safety mutant
-//! must be caught by the model checker (with a trace that replays to it), a control must raise
-//! no alarm anywhere and its model-checker run must be exhaustive.
+//! Runs each catalogue row through the checkers and judges the outcome: a safety mutant must be
+//! caught by the model checker at its bounds (with a trace that replays to it) and by the plain
+//! default suite users run; a control must raise no alarm anywhere, its model-checker run must
+//! be exhaustive and it must pass the default suite.
 
 use super::catalogue::{rows, Row};
 use super::cli::ZooArgs;
@@ -9,6 +10,7 @@ use super::proptest::{self as zoo_proptest, ProptestResult};
 use super::table;
 use crate::checker::bounds::{RunLimits, Strategy};
 use crate::checker::report::Summary;
+use crate::checker::suite::{run_suite, suite, SuiteRun};
 use raft_core::{Config, Mutant, Trace};
 use std::path::Path;
 use std::time::Duration;
@@ -28,51 +30,98 @@ pub struct ModelResult {
 /// Everything measured for one row.
 pub struct Outcome {
     pub row: Row,
-    pub model: ModelResult,
-    /// `None`: the column was skipped.
+    /// `None`: the column was skipped (here and below).
+    pub model: Option<ModelResult>,
+    /// The plain default suite (no bespoke bounds) on this mutant.
+    pub default_check: Option<SuiteRun>,
+    /// The core panicked under the default suite (a finding; the suite run is then `None`).
+    pub default_panic: Option<String>,
     pub fuzz: Option<FuzzResult>,
     pub proptest: Option<ProptestResult>,
 }
 
 impl Outcome {
     pub fn model_caught(&self) -> bool {
-        if self.model.panic.is_some() {
-            return true;
-        }
-        self.model.error.is_none()
-            && self
-                .model
-                .summary
-                .counterexample
+        self.model.as_ref().is_some_and(|m| {
+            m.panic.is_some()
+                || (m.error.is_none()
+                    && m.summary
+                        .counterexample
+                        .as_ref()
+                        .is_some_and(|c| c.reproduced))
+        })
+    }
+
+    /// The default suite found a violation whose trace replays to it, or the core panicked.
+    pub fn default_caught(&self) -> bool {
+        self.default_panic.is_some()
+            || self
+                .default_check
                 .as_ref()
-                .is_some_and(|c| c.reproduced)
+                .and_then(SuiteRun::caught_by)
+                .and_then(|r| r.summary.counterexample.as_ref())
+                .is_some_and(|c| c.reproduced && c.error.is_none())
     }
 
     /// Why this row fails the catalogue, if it does.
     pub fn failure(&self) -> Option<String> {
-        let s = &self.model.summary;
-        if let (Some(p), true) = (&self.model.panic, self.row.mutant.is_control()) {
+        if let (Some(p), true) = (
+            self.model.as_ref().and_then(|m| m.panic.as_ref()),
+            self.row.mutant.is_control(),
+        ) {
             return Some(format!(
                 "FALSE ALARM: the core panicked under the model checker: {p}"
             ));
         }
-        if !self.row.mutant.is_control() {
-            return match (&self.model.error, self.model_caught()) {
-                (Some(e), _) => Some(format!("model checker: {e}")),
-                (None, true) => None,
-                (None, false) => Some(match &s.cut {
-                    Some(why) => format!("NOT caught by the model checker ({why})"),
-                    None => "NOT caught by the model checker (exhaustive at its bounds)".into(),
-                }),
-            };
-        }
-        if s.violated() {
-            return Some("FALSE ALARM: the model checker found a violation".into());
-        }
-        if let Some(why) = &s.cut {
+        if let (Some(p), true) = (&self.default_panic, self.row.mutant.is_control()) {
             return Some(format!(
-                "control not verified: model-checker run cut ({why})"
+                "FALSE ALARM: the core panicked under the default check: {p}"
             ));
+        }
+        if !self.row.mutant.is_control() {
+            if let Some(m) = &self.model {
+                let s = &m.summary;
+                match (&m.error, self.model_caught()) {
+                    (Some(e), _) => return Some(format!("model checker: {e}")),
+                    (None, true) => {}
+                    (None, false) => {
+                        return Some(match &s.cut {
+                            Some(why) => format!("NOT caught by the model checker ({why})"),
+                            None => {
+                                "NOT caught by the model checker (exhaustive at its bounds)".into()
+                            }
+                        })
+                    }
+                }
+            }
+            if (self.default_check.is_some() || self.default_panic.is_some())
+                && !self.default_caught()
+            {
+                return Some("NOT caught by the default check".into());
+            }
+            return None;
+        }
+        if let Some(m) = &self.model {
+            let s = &m.summary;
+            if s.violated() {
+                return Some("FALSE ALARM: the model checker found a violation".into());
+            }
+            if let Some(why) = &s.cut {
+                return Some(format!(
+                    "control not verified: model-checker run cut ({why})"
+                ));
+            }
+        }
+        if let Some(run) = &self.default_check {
+            if let Some(r) = run.caught_by() {
+                return Some(format!(
+                    "FALSE ALARM: the default check's {} found a violation",
+                    r.entry.name
+                ));
+            }
+            if !run.passed() {
+                return Some("control not verified: the default check did not pass".into());
+            }
         }
         match &self.fuzz {
             Some(FuzzResult::Found { property, .. }) => {
@@ -145,6 +194,21 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
     }
 }
 
+/// The mutant through the plain default suite (`args.suite`), stopping at its first violation;
+/// or the core's panic.
+fn default_check_run(row: &Row, args: &ZooArgs, out: &Path) -> Result<SuiteRun, String> {
+    let mut config = Config::new(row.bounds.servers);
+    config.mutant = Some(row.mutant);
+    let limits = RunLimits {
+        threads: args.suite_threads,
+        ..RunLimits::default()
+    };
+    let (result, message) = with_first_panic(std::panic::AssertUnwindSafe(|| {
+        run_suite(suite(args.suite), &config, &limits, out, false, true)
+    }));
+    result.map_err(|payload| message.unwrap_or_else(|| panic_message(&*payload)))
+}
+
 /// The result of a search the core's panic ended after `elapsed`.
 fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) -> ModelResult {
     let summary = Summary {
@@ -156,8 +220,12 @@ fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) ->
         total: 0,
         unique: 0,
         max_depth: 0,
+        walks: None,
+        orbits: None,
+        refused: Default::default(),
         elapsed,
         cut: Some("the core panicked".into()),
+        stopped_at_violation: false,
         counterexample: None,
     };
     ModelResult {
@@ -221,9 +289,8 @@ fn shrink_file(file: &Path) -> Result<usize, String> {
 fn write_regression(o: &Outcome, dir: &Path) -> Result<(), String> {
     let Some(file) = o
         .model
-        .summary
-        .counterexample
         .as_ref()
+        .and_then(|m| m.summary.counterexample.as_ref())
         .and_then(|c| c.file.as_ref())
     else {
         return Ok(());
@@ -249,10 +316,16 @@ fn selected(args: &ZooArgs) -> Result<Vec<Row>, String> {
 }
 
 pub fn run(args: &ZooArgs) -> i32 {
-    let counts = [args.threads, args.dfs_threads, args.max_states];
+    let counts = [
+        args.threads,
+        args.dfs_threads,
+        args.max_states,
+        args.suite_threads,
+    ];
     if counts.contains(&0) || args.timeout == 0 || args.fuzz_seconds == 0 {
         return crate::checker::cli::usage_error(
-            "--threads, --dfs-threads, --timeout, --max-states and --fuzz-seconds must be at least 1",
+            "--threads, --dfs-threads, --suite-threads, --timeout, --max-states and --fuzz-seconds \
+             must be at least 1",
         );
     }
     let rows = match selected(args) {
@@ -260,7 +333,18 @@ pub fn run(args: &ZooArgs) -> i32 {
         Err(e) => return crate::checker::cli::usage_error(&e),
     };
     let mut notes = Vec::new();
-    let fuzzing = !args.skip_fuzz
+    let only_default = args.only_default_check;
+    let (skip_model, skip_fuzz, skip_proptest) = (
+        only_default,
+        args.skip_fuzz || only_default,
+        args.skip_proptest || only_default,
+    );
+    if args.skip_default_check && only_default {
+        return crate::checker::cli::usage_error(
+            "--skip-default-check and --only-default-check leave nothing to run",
+        );
+    }
+    let fuzzing = !skip_fuzz
         && match fuzz::unavailable() {
             None => true,
             Some(note) => {
@@ -268,11 +352,18 @@ pub fn run(args: &ZooArgs) -> i32 {
                 false
             }
         };
-    if args.skip_fuzz {
-        notes.push("fuzzer column skipped (--skip-fuzz)".into());
+    if only_default {
+        notes.push("only the default-check column (--only-default-check)".into());
+    } else {
+        if args.skip_fuzz {
+            notes.push("fuzzer column skipped (--skip-fuzz)".into());
+        }
+        if args.skip_proptest {
+            notes.push("proptest column skipped (--skip-proptest)".into());
+        }
     }
-    if args.skip_proptest {
-        notes.push("proptest column skipped (--skip-proptest)".into());
+    if args.skip_default_check {
+        notes.push("default-check column skipped (--skip-default-check)".into());
     }
     let mut built: Vec<(&str, Result<(), String>)> = Vec::new();
     let mut outcomes = Vec::new();
@@ -280,21 +371,49 @@ pub fn run(args: &ZooArgs) -> i32 {
     for (k, row) in rows.into_iter().enumerate() {
         let name = row.mutant.name();
         let dir = args.out.join(name);
-        println!(
-            "== {name} ({}/{count}): model checker, {}",
-            k + 1,
-            row.bounds
-        );
-        let model = model_run(&row, args, &dir);
+        let model = (!skip_model).then(|| {
+            println!(
+                "== {name} ({}/{count}): model checker, {}",
+                k + 1,
+                row.bounds
+            );
+            model_run(&row, args, &dir)
+        });
+        let (default_check, default_panic) = if args.skip_default_check {
+            (None, None)
+        } else {
+            println!(
+                "== {name} ({}/{count}): default check (--suite {})",
+                k + 1,
+                format!("{:?}", args.suite).to_lowercase()
+            );
+            match default_check_run(&row, args, &dir.join("default-check")) {
+                Ok(run) => (Some(run), None),
+                Err(panic) => (None, Some(panic)),
+            }
+        };
         let shown = Outcome {
             row,
             model,
+            default_check,
+            default_panic,
             fuzz: None,
             proptest: None,
         };
-        println!("== {name}: model checker: {}", table::model_cell(&shown));
-        let Outcome { row, model, .. } = shown;
-        let proptest = (!args.skip_proptest).then(|| {
+        if shown.model.is_some() {
+            println!("== {name}: model checker: {}", table::model_cell(&shown));
+        }
+        if !args.skip_default_check {
+            println!("== {name}: default check: {}", table::default_cell(&shown));
+        }
+        let Outcome {
+            row,
+            model,
+            default_check,
+            default_panic,
+            ..
+        } = shown;
+        let proptest = (!skip_proptest).then(|| {
             println!("== {name}: proptest, up to {} cases", args.proptest_cases);
             zoo_proptest::run_cases(row.mutant, args.proptest_cases)
         });
@@ -327,6 +446,8 @@ pub fn run(args: &ZooArgs) -> i32 {
         let outcome = Outcome {
             row,
             model,
+            default_check,
+            default_panic,
             fuzz,
             proptest,
         };
@@ -350,7 +471,7 @@ pub fn run(args: &ZooArgs) -> i32 {
         .filter_map(|o| o.failure().map(|f| format!("{}: {f}", o.row.mutant.name())))
         .collect();
     if failures.is_empty() {
-        println!("result: every safety mutant caught by the model checker, no false alarm");
+        println!("result: every safety mutant caught by every checker run, no false alarm");
         0
     } else {
         for f in &failures {

@@ -35,9 +35,12 @@ pub fn short_bounds(b: &Bounds) -> String {
 }
 
 pub fn model_cell(o: &Outcome) -> String {
-    let s = &o.model.summary;
+    let Some(m) = &o.model else {
+        return "-".into();
+    };
+    let s = &m.summary;
     let secs = s.elapsed.as_secs_f64();
-    if let Some(p) = &o.model.panic {
+    if let Some(p) = &m.panic {
         return format!("PANIC ({p}), {secs:.1}s");
     }
     match &s.counterexample {
@@ -45,7 +48,7 @@ pub fn model_cell(o: &Outcome) -> String {
             "{} in {} steps{}, {} states, {secs:.1}s",
             c.property,
             c.steps,
-            match (c.shortest, o.model.shrunk) {
+            match (c.shortest, m.shrunk) {
                 (true, _) => String::new(),
                 (false, Some(n)) => format!(" (dfs; shrunk to {n})"),
                 (false, None) => " (not shortest)".into(),
@@ -56,6 +59,35 @@ pub fn model_cell(o: &Outcome) -> String {
             None => format!("none (exhaustive), {} states, {secs:.1}s", s.total),
             Some(why) => format!("none (cut: {why}), {} states, {secs:.1}s", s.total),
         },
+    }
+}
+
+/// The default suite's verdict: the configuration that caught the mutant, or that none did.
+pub fn default_cell(o: &Outcome) -> String {
+    if let Some(p) = &o.default_panic {
+        return format!("the core panicked: {p}");
+    }
+    let Some(run) = &o.default_check else {
+        return "-".into();
+    };
+    let secs = run.elapsed.as_secs_f64();
+    match run.caught_by() {
+        Some(r) => match &r.summary.counterexample {
+            Some(c) => format!(
+                "{} by {} in {} steps, {secs:.1}s{}",
+                c.property,
+                r.entry.name,
+                c.steps,
+                if c.reproduced {
+                    ""
+                } else {
+                    " (NOT reproduced)"
+                }
+            ),
+            None => format!("violation by {} without a trace, {secs:.1}s", r.entry.name),
+        },
+        None if run.passed() => format!("none (suite passed), {secs:.1}s"),
+        None => format!("none (suite did not pass), {secs:.1}s"),
     }
 }
 
@@ -95,9 +127,23 @@ fn verdict(o: &Outcome) -> String {
     match (o.failure(), o.row.mutant.is_control()) {
         (Some(_), _) => "FAIL".into(),
         (None, true) => "ok (control)".into(),
-        (None, false) if o.model.panic.is_some() => "ok (panic)".into(),
+        (None, false)
+            if o.model.as_ref().is_some_and(|m| m.panic.is_some()) || o.default_panic.is_some() =>
+        {
+            "ok (panic)".into()
+        }
         (None, false) => {
-            let found = o.model.summary.counterexample.as_ref().map(|c| c.property);
+            let found = o
+                .model
+                .as_ref()
+                .and_then(|m| m.summary.counterexample.as_ref())
+                .or_else(|| {
+                    o.default_check
+                        .as_ref()
+                        .and_then(|r| r.caught_by())
+                        .and_then(|r| r.summary.counterexample.as_ref())
+                })
+                .map(|c| c.property);
             if found.is_some_and(|p| o.row.expected.contains(&p)) {
                 "ok".into()
             } else {
@@ -141,6 +187,10 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
         "mutant".to_string(),
         "bounds".into(),
         "model checker (property, length, states, time)".into(),
+        format!(
+            "default check (--suite {}: property, by, length, time)",
+            format!("{:?}", args.suite).to_lowercase()
+        ),
         format!("fuzzer (first finding, budget {}s)", args.fuzz_seconds),
         format!(
             "proptest (first failure, budget {} cases)",
@@ -153,6 +203,7 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
             o.row.mutant.name().to_string(),
             short_bounds(&o.row.bounds),
             model_cell(o),
+            default_cell(o),
             fuzz_cell(o),
             proptest_cell(o),
             verdict(o),
@@ -171,22 +222,44 @@ pub fn render(outcomes: &[Outcome], args: &ZooArgs) -> String {
         .filter(|o| !o.row.mutant.is_control())
         .collect();
     let controls = outcomes.len() - safety.len();
-    let model = safety.iter().filter(|o| o.model_caught()).count();
-    let slowest = safety
+    let modelled = safety.iter().filter(|o| o.model.is_some()).count();
+    if modelled > 0 {
+        let model = safety.iter().filter(|o| o.model_caught()).count();
+        let elapsed = |o: &&&Outcome| o.model.as_ref().map(|m| m.summary.elapsed);
+        let slowest = safety
+            .iter()
+            .filter(|o| o.model_caught())
+            .max_by_key(elapsed);
+        let _ = writeln!(
+            s,
+            "model checker: {model}/{modelled} safety mutants caught within the {}s cap (target \
+             100%){}",
+            args.timeout,
+            slowest.map_or(String::new(), |o| format!(
+                "; slowest {} in {:.1}s (target: each within 60s)",
+                o.row.mutant.name(),
+                elapsed(&o).unwrap_or_default().as_secs_f64()
+            ))
+        );
+    }
+    let checked = safety
         .iter()
-        .filter(|o| o.model_caught())
-        .max_by(|a, b| a.model.summary.elapsed.cmp(&b.model.summary.elapsed));
-    let _ = writeln!(
-        s,
-        "model checker: {model}/{} safety mutants caught within the {}s cap (target 100%){}",
-        safety.len(),
-        args.timeout,
-        slowest.map_or(String::new(), |o| format!(
-            "; slowest {} in {:.1}s (target: each within 60s)",
-            o.row.mutant.name(),
-            o.model.summary.elapsed.as_secs_f64()
-        ))
-    );
+        .filter(|o| o.default_check.is_some() || o.default_panic.is_some())
+        .count();
+    if checked > 0 {
+        let caught = safety.iter().filter(|o| o.default_caught()).count();
+        let secs: f64 = outcomes
+            .iter()
+            .filter_map(|o| o.default_check.as_ref())
+            .map(|r| r.elapsed.as_secs_f64())
+            .sum();
+        let _ = writeln!(
+            s,
+            "default check: {caught}/{checked} safety mutants caught by the plain --suite {} \
+             (target 100%); the column took {secs:.0}s in all",
+            format!("{:?}", args.suite).to_lowercase()
+        );
+    }
     let fuzzed = safety.iter().filter(|o| o.fuzz.is_some()).count();
     if fuzzed > 0 {
         let found = safety

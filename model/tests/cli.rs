@@ -245,7 +245,7 @@ fn an_unreached_goal_names_the_bounds_that_refused_transitions() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("NOT reached: an entry is committed"), "{out}");
     assert!(
-        out.contains("which may keep them out of reach: --restarts, --max-in-flight"),
+        out.contains("which may keep them out of reach: --max-term, --restarts, --max-in-flight"),
         "{out}"
     );
 }

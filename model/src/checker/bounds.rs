@@ -56,7 +56,7 @@ pub struct Bounds {
     /// Election timeouts fire at servers up to this term: a server may reach one term more,
     /// where the search stops.
     pub max_term: Term,
-    /// Client commands accepted by leaders, in the whole run.
+    /// Client commands proposed (to any server) that changed something, in the whole run.
     pub proposals: u8,
     /// Heartbeats (leaders' periodic re-sends) in the whole run.
     pub heartbeats: u8,

@@ -46,10 +46,11 @@ pub struct ModelArgs {
     /// Number of servers (1 to 5).
     #[arg(long, default_value_t = Bounds::default().servers)]
     pub servers: u8,
-    /// No election starts at a server whose term is already this high.
+    /// The highest term explored: an election may still fire at a server of this term, and the
+    /// state it leads to is checked but not explored further (counted as refused).
     #[arg(long, default_value_t = Bounds::default().max_term)]
     pub max_term: u64,
-    /// Client commands leaders accept in the whole run.
+    /// Client commands proposed (to any server) that changed something, in the whole run.
     #[arg(long, default_value_t = Bounds::default().proposals)]
     pub proposals: u8,
     /// Heartbeats (leaders' periodic re-sends) in the whole run.

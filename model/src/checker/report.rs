@@ -241,7 +241,12 @@ impl fmt::Display for Summary {
             f,
             "search: {}, {} thread(s){}",
             l.strategy.name(),
-            l.threads,
+            // Breadth-first search runs on one thread (its paths are shortest).
+            if l.strategy == Strategy::Bfs {
+                1
+            } else {
+                l.threads
+            },
             if l.symmetry {
                 ", symmetry reduction over server ids"
             } else {

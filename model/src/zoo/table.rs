@@ -127,6 +127,7 @@ fn verdict(o: &Outcome) -> String {
     match (o.failure(), o.row.mutant.is_control()) {
         (Some(_), _) => "FAIL".into(),
         (None, true) => "ok (control)".into(),
+        (None, false) if o.known_model_miss() => "KNOWN MISS (model)".into(),
         (None, false)
             if o.model.as_ref().is_some_and(|m| m.panic.is_some()) || o.default_panic.is_some() =>
         {

@@ -14,15 +14,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Every situation the checker watches for.
-pub const SITUATIONS: [Situation; 7] = [
-    Situation::LeaderElected,
-    Situation::EntryCommitted,
-    Situation::LeaderChangeAfterCommit,
-    Situation::VoterRestarted,
-    Situation::ConflictRepaired,
-    Situation::SnapshotInstalled,
-    Situation::RestartedFromSnapshot,
-];
+pub const SITUATIONS: [Situation; 7] = Situation::ALL;
 
 /// Whether the bounds allow `situation` at all: a server restarts only with crashes and
 /// restarts; a follower's log conflicts only with two servers and two terms (two leaders); a new

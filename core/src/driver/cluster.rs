@@ -66,6 +66,27 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The one server the operation acts on (`None` for network operations and delivery,
+    /// whose server is the envelope's).
+    pub fn server(&self) -> Option<NodeId> {
+        match *self {
+            Op::ElectionTimeout { node }
+            | Op::HeartbeatTimeout { node }
+            | Op::Propose { node, .. }
+            | Op::Crash { node }
+            | Op::Restart { node }
+            | Op::Snapshot { node }
+            | Op::SnapshotAt { node, .. } => Some(node),
+            Op::Deliver { .. }
+            | Op::Drop { .. }
+            | Op::Duplicate { .. }
+            | Op::Partition { .. }
+            | Op::Heal => None,
+        }
+    }
+}
+
 /// What an operation did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -245,14 +266,7 @@ impl Cluster {
     ) -> Result<Outcome, Violation> {
         let touched = match *op {
             Op::Deliver { msg } => self.network.get(msg).map(|e| e.to),
-            Op::ElectionTimeout { node }
-            | Op::HeartbeatTimeout { node }
-            | Op::Propose { node, .. }
-            | Op::Crash { node }
-            | Op::Restart { node }
-            | Op::Snapshot { node }
-            | Op::SnapshotAt { node, .. } => Some(node).filter(|&id| id < self.config.cluster_size),
-            Op::Drop { .. } | Op::Duplicate { .. } | Op::Partition { .. } | Op::Heal => None,
+            _ => op.server().filter(|&id| id < self.config.cluster_size),
         };
         let Some(id) = touched else {
             // Only the network or the partition changed: no invariant reads them.

@@ -115,15 +115,8 @@ impl Trace {
         let n = self.config.cluster_size;
         for (k, op) in self.ops.iter().enumerate() {
             let bad = match op {
-                Op::ElectionTimeout { node }
-                | Op::HeartbeatTimeout { node }
-                | Op::Propose { node, .. }
-                | Op::Crash { node }
-                | Op::Restart { node }
-                | Op::Snapshot { node }
-                | Op::SnapshotAt { node, .. } => *node >= n,
                 Op::Partition { group } => group.iter().any(|&id| id >= n),
-                Op::Deliver { .. } | Op::Drop { .. } | Op::Duplicate { .. } | Op::Heal => false,
+                _ => op.server().is_some_and(|id| id >= n),
             };
             if bad {
                 return Err(TraceError(format!(

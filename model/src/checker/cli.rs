@@ -141,6 +141,14 @@ pub struct CheckArgs {
     /// cores) or deep (at most 30 minutes).
     #[arg(long, value_enum)]
     pub suite: Option<SuiteSize>,
+    /// With no bound flags: run only this configuration of the suite (by name; may be repeated).
+    #[arg(long = "entry", value_name = "NAME")]
+    pub entries: Vec<String>,
+    /// Plant this bug-zoo mutant in the core (an id such as `vote_ignores_voted_for`; needs
+    /// `--features mutants`).
+    #[cfg(feature = "mutants")]
+    #[arg(long)]
+    pub mutant: Option<String>,
     /// Turn symmetry reduction over server ids off (on for every strategy).
     #[arg(long)]
     pub no_symmetry: bool,
@@ -168,6 +176,23 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
+    /// The core's configuration: the model flags' and, with `mutants`, the planted mutant.
+    pub fn config(&self) -> Result<Config, String> {
+        #[allow(unused_mut)]
+        let mut config = self.model.config();
+        #[cfg(feature = "mutants")]
+        if let Some(name) = &self.mutant {
+            let mutant = raft_core::Mutant::from_name(name).ok_or_else(|| {
+                format!(
+                    "unknown mutant '{name}' (expected one of: {})",
+                    raft_core::Mutant::ALL.map(|m| m.name()).join(", ")
+                )
+            })?;
+            config.mutant = Some(mutant);
+        }
+        Ok(config)
+    }
+
     pub fn limits(&self) -> Result<RunLimits, String> {
         if self.threads == 0 {
             return Err("--threads must be at least 1".into());
@@ -292,36 +317,53 @@ pub fn run_check(args: &CheckArgs) -> i32 {
     if limits.strategy == Strategy::Simulation && args.model.max_in_flight.is_none() {
         bounds.max_in_flight = None;
     }
+    let config = match args.config() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
     if !args.model.given {
-        return run_default_suite(args, &limits);
+        return run_default_suite(args, &config, &limits);
     }
-    if args.suite.is_some() {
-        return usage_error("--suite runs a suite of configurations: give it no bound flags");
+    if args.suite.is_some() || !args.entries.is_empty() {
+        return usage_error(
+            "--suite and --entry run configurations of a suite: give them no bound flags",
+        );
     }
     println!("checking: {bounds}");
-    let summary = super::check(&args.model.config(), &bounds, &limits, &args.out);
+    let summary = super::check(&config, &bounds, &limits, &args.out);
     println!("{summary}");
     summary.exit_code()
 }
 
 /// `check` with no bounds: every configuration of the suite; 0 only if each passes (no
 /// violation, each applicable goal reached, exhausted unless sampled by design).
-fn run_default_suite(args: &CheckArgs, limits: &RunLimits) -> i32 {
+fn run_default_suite(args: &CheckArgs, config: &Config, limits: &RunLimits) -> i32 {
     let size = args.suite.unwrap_or(SuiteSize::Default);
-    let entries = suite(size);
+    let mut entries = suite(size);
+    if let Some(unknown) = args
+        .entries
+        .iter()
+        .find(|name| !entries.iter().any(|e| e.name == name.as_str()))
+    {
+        return usage_error(&format!(
+            "no configuration '{unknown}' in the {} suite (expected one of: {})",
+            format!("{size:?}").to_lowercase(),
+            entries
+                .iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !args.entries.is_empty() {
+        entries.retain(|e| args.entries.iter().any(|name| name == e.name));
+    }
     println!(
         "no bounds given: checking the {} suite of {} configurations",
         format!("{size:?}").to_lowercase(),
         entries.len()
     );
-    let run = run_suite(
-        entries,
-        &args.model.config(),
-        limits,
-        &args.out,
-        true,
-        false,
-    );
+    let run = run_suite(entries, config, limits, &args.out, true, false);
     println!(
         "
 suite summary ({:.1}s):",

@@ -10,7 +10,9 @@ pub mod commands;
 pub mod counterexample;
 pub mod properties;
 pub mod report;
+pub mod shrink;
 pub mod suite;
+pub mod swarm;
 pub mod symmetry;
 pub mod walk;
 
@@ -199,7 +201,8 @@ fn simulate(
         deadline: stopper.deadline,
         keep_going: limits.keep_going,
     };
-    let outcome = walk::run(&model, &options, |total, unique, depth| {
+    let guide = swarm::Swarm::new(&model);
+    let outcome = walk::run(&model, &guide, &options, |total, unique, depth| {
         progress.tick(total, unique, depth);
         stopper.check();
     });
@@ -219,11 +222,13 @@ fn simulate(
 /// Prints progress and, for a violation, the story; writes the trace into `out_dir` first.
 pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Path) -> Summary {
     let start = Instant::now();
+    report::reset_peak_memory();
     let model = BoundedModel::new(build_model(config, bounds), limits.symmetry);
     let cfg = model.inner.cfg.clone();
     let mut progress = Progress::new(start);
     let (counts, discoveries, refused) = explore(model, limits, &mut progress);
     let elapsed = start.elapsed();
+    let peak_memory = report::peak_memory();
 
     let found = |name: &str| discoveries.iter().any(|(n, _)| *n == name);
     let properties: Vec<(Property, bool)> = raft_core::invariants::PROPERTIES
@@ -260,6 +265,7 @@ pub fn check(config: &Config, bounds: &Bounds, limits: &RunLimits, out_dir: &Pat
         cut,
         stopped_at_violation,
         counterexample,
+        peak_memory,
     }
 }
 

@@ -49,6 +49,12 @@ impl Progress {
     }
 }
 
+/// Reset the process's peak resident memory to its current size, where the system allows it
+/// (Linux: `/proc/self/clear_refs`), so that each run of a suite measures its own peak.
+pub fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// The process's peak resident memory (VmHWM), in bytes, if the system reports it.
 pub fn peak_memory() -> Option<u64> {
     status_bytes("VmHWM:")
@@ -85,6 +91,8 @@ pub struct Counterexample {
     pub steps: usize,
     /// Known shortest (single-threaded BFS, first or re-run).
     pub shortest: bool,
+    /// The steps of the path first found, when it was shrunk.
+    pub found: Option<usize>,
     /// The replay of the written file violates the same property.
     pub reproduced: bool,
     pub story: String,
@@ -109,6 +117,7 @@ impl Counterexample {
             steps: path.len().saturating_sub(1),
             // Our breadth-first search finds a shortest path to every discovery.
             shortest: limits.strategy == Strategy::Bfs,
+            found: None,
             reproduced: false,
             story: String::new(),
             error: None,
@@ -118,29 +127,50 @@ impl Counterexample {
             return c;
         }
         if !c.shortest {
-            let budget = Duration::from_secs(60);
-            let depth = c.steps;
+            if let Err(e) = c.shrink(path.len().saturating_sub(1)) {
+                c.error = Some(e);
+                return c;
+            }
+            // A breadth-first re-run to the shrunk length finds a shortest path when the bounds
+            // are small enough for it; a short budget, as it often cannot at a walk's bounds.
             let minimised = super::minimise(
                 &cfg.config,
                 &cfg.bounds,
                 limits.symmetry,
                 property,
-                depth,
-                budget,
+                c.steps,
+                Duration::from_secs(10),
             );
             if let Some(shorter) = minimised {
                 c.shortest = true;
-                if shorter.len() < path.len() {
-                    c.steps = shorter.len() - 1;
-                    if let Err(e) = c.write(cfg, &shorter, out_dir) {
-                        c.error = Some(e);
-                        return c;
-                    }
+                c.steps = shorter.len() - 1;
+                if let Err(e) = c.write(cfg, &shorter, out_dir) {
+                    c.error = Some(e);
+                    return c;
                 }
             }
         }
         c.replay();
         c
+    }
+
+    /// Shrink the written trace (`found` steps long) in place by removing the operations the
+    /// violation does not need (`shrink`).
+    fn shrink(&mut self, found: usize) -> Result<(), String> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let trace = Trace::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let shrunk = super::shrink::shrink(&trace);
+        if shrunk.ops.len() < trace.ops.len() {
+            let dir = file.parent().unwrap_or(Path::new("."));
+            self.file = Some(write_trace(dir, &shrunk)?);
+            self.steps = shrunk.ops.len();
+            self.found = Some(found);
+        }
+        Ok(())
     }
 
     fn write(&mut self, cfg: &ModelCfg, path: &ModelPath, out_dir: &Path) -> Result<(), String> {
@@ -203,6 +233,9 @@ pub struct Summary {
     /// not checked over the whole space.
     pub stopped_at_violation: bool,
     pub counterexample: Option<Counterexample>,
+    /// The process's peak resident memory over the search (before the counterexample was built),
+    /// since the run began where the system lets it be reset, else since the process began.
+    pub peak_memory: Option<u64>,
 }
 
 impl Summary {
@@ -306,7 +339,7 @@ impl fmt::Display for Summary {
             per_sec(self.total, self.elapsed),
             per_sec(self.unique, self.elapsed)
         )?;
-        match peak_memory() {
+        match self.peak_memory {
             Some(b) => writeln!(
                 f,
                 "peak memory: {:.1} MiB ({} bytes per unique state)",
@@ -428,9 +461,13 @@ impl fmt::Display for Counterexample {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "counterexample for {} ({} steps{}):",
+            "counterexample for {} ({} steps{}{}):",
             self.property,
             self.steps,
+            match self.found {
+                Some(found) => format!(", shrunk from {found}"),
+                None => String::new(),
+            },
             if self.shortest {
                 ", shortest"
             } else {

@@ -138,10 +138,24 @@ fn walks(
     }
 }
 
-/// The walks at bounds too large to exhaust: 3 servers over five terms on FIFO links; 5 servers, terms up to 5, loss, crashes and
-/// restarts, snapshots and heartbeats (no cap on messages in flight); and 3 servers on a network
-/// that delivers any message any number of times, at any later point.
-fn sampled(seconds: u64) -> [SuiteEntry; 3] {
+/// The walks at bounds too large to exhaust: 3 servers over five terms on FIFO links; 4 servers
+/// (quorums of 3) and 5 servers with loss, crashes, restarts, snapshots and heartbeats; and 4
+/// servers on a network that delivers any message any number of times, at any later point. No
+/// cap on messages in flight; two entries per append.
+fn sampled(seconds: u64) -> [SuiteEntry; 4] {
+    let crowd = |servers: u8, max_term: u64| Bounds {
+        servers,
+        max_term,
+        proposals: 6,
+        heartbeats: 6,
+        snapshots: 3,
+        crashes: 2,
+        restarts: 4,
+        network: NetworkKind::UnorderedNonDuplicating,
+        lossy: true,
+        max_copies: 3,
+        max_in_flight: None,
+    };
     [
         walks(
             "walks-deep-terms",
@@ -159,25 +173,28 @@ fn sampled(seconds: u64) -> [SuiteEntry; 3] {
                 ConflictRepaired,
             ],
             3,
-            seconds * 2 / 5,
+            seconds * 3 / 10,
+        ),
+        walks(
+            "walks-4-servers",
+            "even quorums past the exhaustive entry's bounds: 4 servers, 4 terms, loss, \
+             crashes, snapshots",
+            crowd(4, 4),
+            vec![
+                LeaderElected,
+                EntryCommitted,
+                LeaderChangeAfterCommit,
+                VoterRestarted,
+                SnapshotInstalled,
+            ],
+            4,
+            seconds * 2 / 10,
         ),
         walks(
             "walks-5-servers",
             "what the exhaustive entries cannot reach: 5 servers, 5 terms, loss, crashes, \
-             snapshots, two entries per append",
-            Bounds {
-                servers: 5,
-                max_term: 5,
-                proposals: 6,
-                heartbeats: 6,
-                snapshots: 3,
-                crashes: 2,
-                restarts: 4,
-                network: NetworkKind::UnorderedNonDuplicating,
-                lossy: true,
-                max_copies: 3,
-                max_in_flight: None,
-            },
+             snapshots",
+            crowd(5, 5),
             vec![
                 LeaderElected,
                 EntryCommitted,
@@ -185,13 +202,14 @@ fn sampled(seconds: u64) -> [SuiteEntry; 3] {
                 SnapshotInstalled,
             ],
             1,
-            seconds * 2 / 5,
+            seconds * 3 / 10,
         ),
         walks(
             "walks-duplicates",
-            "duplicated and late delivery: every message may be delivered again, any time",
+            "duplicated and late delivery: every message may be delivered again, any time (4 \
+             servers: a vote counted twice then makes a false quorum)",
             Bounds {
-                servers: 3,
+                servers: 4,
                 max_term: 4,
                 proposals: 4,
                 heartbeats: 3,
@@ -205,7 +223,7 @@ fn sampled(seconds: u64) -> [SuiteEntry; 3] {
             },
             vec![LeaderElected, EntryCommitted, RestartedFromSnapshot],
             2,
-            seconds / 5,
+            seconds * 2 / 10,
         ),
     ]
 }

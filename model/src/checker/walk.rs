@@ -1,6 +1,7 @@
 //! Random walks over a stateright `Model` (`check --strategy simulation`), in place of stateright
 //! 0.31's `SimulationChecker`, which panics rebuilding a discovery's path once `next_state` has
 //! returned `None` for a chosen action, and ends a walk at its first successor outside the boundary.
+//! A [`Guide`] weighs the steps (differently for each walk) and names the leaves a walk passes over.
 
 use crate::sim::rng::Rng;
 use stateright::{Expectation, Model, Path, Property};
@@ -26,6 +27,36 @@ pub struct Options {
     pub keep_going: bool,
 }
 
+/// How walks choose their steps. Each walk draws its own `Bias` and then picks among the actions
+/// with a successor in proportion to their weights under it (an action of weight 0 only when no
+/// other is left). A successor that is a leaf (beyond the model's bounds: it has no action) is
+/// judged, counted, and passed over, so that one step past a bound does not end the walk.
+pub trait Guide<M: Model>: Sync {
+    type Bias;
+    /// The bias of a new walk.
+    fn bias(&self, rng: &mut Rng) -> Self::Bias;
+    /// Before each step: the bias may shift (a phase of the walk ends).
+    fn shift(&self, _bias: &mut Self::Bias, _rng: &mut Rng) {}
+    /// The weight of `action` under `bias`.
+    fn weight(&self, bias: &Self::Bias, action: &M::Action) -> u64;
+    /// `state` is judged but never walked from.
+    fn is_leaf(&self, state: &M::State) -> bool;
+}
+
+/// Every action alike, no leaf passed over: stateright's uniform walks.
+pub struct Uniform;
+
+impl<M: Model> Guide<M> for Uniform {
+    type Bias = ();
+    fn bias(&self, _: &mut Rng) {}
+    fn weight(&self, _: &(), _: &M::Action) -> u64 {
+        1
+    }
+    fn is_leaf(&self, _: &M::State) -> bool {
+        false
+    }
+}
+
 /// What the walks found.
 pub struct Outcome<S, A> {
     /// States visited (a state visited by several walks counts every time).
@@ -42,10 +73,11 @@ pub struct Outcome<S, A> {
     pub discoveries: Vec<(&'static str, Path<S, A>)>,
 }
 
-/// Walk `model` until a property fails, every property is discovered, or a limit is reached;
-/// `tick(total, unique, depth)` is called every 50 ms meanwhile.
-pub fn run<M>(
+/// Walk `model`, steered by `guide`, until a property fails, every property is discovered, or a
+/// limit is reached; `tick(total, unique, depth)` is called every 50 ms meanwhile.
+pub fn run<M, G>(
     model: &M,
+    guide: &G,
     options: &Options,
     mut tick: impl FnMut(usize, usize, usize),
 ) -> Outcome<M::State, M::Action>
@@ -53,10 +85,12 @@ where
     M: Model + Sync,
     M::State: Clone + Hash + PartialEq + Send,
     M::Action: Clone + PartialEq + Send,
+    G: Guide<M>,
 {
     let properties = model.properties();
     let shared = Shared {
         model,
+        guide,
         options,
         stop: AtomicBool::new(properties.is_empty()),
         total: AtomicUsize::new(0),
@@ -71,7 +105,7 @@ where
         paths: Mutex::new(properties.iter().map(|_| None).collect()),
         properties,
     };
-    let counts = |s: &Shared<M>| {
+    let counts = |s: &Shared<M, G>| {
         (
             s.total.load(Ordering::Relaxed),
             s.unique.load(Ordering::Relaxed),
@@ -143,8 +177,9 @@ fn index_below(rng: &mut Rng, len: usize) -> usize {
 }
 
 /// What the threads share.
-struct Shared<'a, M: Model> {
+struct Shared<'a, M: Model, G> {
     model: &'a M,
+    guide: &'a G,
     options: &'a Options,
     properties: Vec<Property<M>>,
     stop: AtomicBool,
@@ -177,15 +212,18 @@ struct Scratch<A> {
     /// The actions taken from the initial state.
     trail: Vec<A>,
     candidates: Vec<A>,
+    /// The weight of each candidate.
+    weights: Vec<u64>,
     /// Per property, an `Eventually` not yet true on this walk.
     pending: Vec<bool>,
 }
 
-impl<M> Shared<'_, M>
+impl<M, G> Shared<'_, M, G>
 where
     M: Model,
     M::State: Clone + Hash + PartialEq,
     M::Action: Clone + PartialEq,
+    G: Guide<M>,
 {
     /// Thread `t`: walks until told to stop.
     fn work(&self, t: usize) {
@@ -204,6 +242,7 @@ where
             walk: Fingerprints::default(),
             trail: Vec::new(),
             candidates: Vec::new(),
+            weights: Vec::new(),
             pending: Vec::new(),
         };
         while !self.stop.load(Ordering::Relaxed) {
@@ -222,6 +261,7 @@ where
                 .iter()
                 .map(|p| p.expectation == Expectation::Eventually),
         );
+        let mut bias = self.guide.bias(rng);
         let mut state = init.clone();
         loop {
             let fp = fingerprint(&state);
@@ -240,7 +280,8 @@ where
             {
                 return;
             }
-            match self.step(&state, rng, &mut scratch.candidates) {
+            self.guide.shift(&mut bias, rng);
+            match self.step(&state, &bias, init, rng, scratch) {
                 Step::Next(action, next) => {
                     scratch.trail.push(action);
                     state = next;
@@ -276,13 +317,24 @@ where
     }
 
     /// Evaluate every property on `state`, the last of the walk (those whose shortest path is
-    /// already no longer than this walk are skipped: it cannot improve on them).
+    /// already no longer than this walk are skipped: it cannot improve on them). On a leaf passed
+    /// over, an `Eventually` is left alone: the walk does not go that way.
     fn judge(&self, state: &M::State, init: &M::State, scratch: &mut Scratch<M::Action>) {
+        self.judge_as(state, init, scratch, false);
+    }
+
+    fn judge_as(
+        &self,
+        state: &M::State,
+        init: &M::State,
+        scratch: &mut Scratch<M::Action>,
+        leaf: bool,
+    ) {
         let steps = scratch.trail.len();
         for (k, p) in self.properties.iter().enumerate() {
             let found = match p.expectation {
                 Expectation::Eventually => {
-                    if scratch.pending[k] && (p.condition)(self.model, state) {
+                    if !leaf && scratch.pending[k] && (p.condition)(self.model, state) {
                         scratch.pending[k] = false;
                     }
                     false
@@ -328,25 +380,56 @@ where
         }
     }
 
-    /// A step chosen uniformly among the actions with a successor within the boundary (tried in
-    /// a random order until one has).
+    /// A step chosen among the actions with a successor, by their weights under `bias` (tried
+    /// in turn until one has a successor that is neither a leaf nor the state itself; the
+    /// leaves met are judged).
     fn step(
         &self,
         state: &M::State,
+        bias: &G::Bias,
+        init: &M::State,
         rng: &mut Rng,
-        candidates: &mut Vec<M::Action>,
+        scratch: &mut Scratch<M::Action>,
     ) -> Step<M::State, M::Action> {
-        candidates.clear();
-        self.model.actions(state, candidates);
+        scratch.candidates.clear();
+        self.model.actions(state, &mut scratch.candidates);
+        scratch.weights.clear();
+        scratch.weights.extend(
+            scratch
+                .candidates
+                .iter()
+                .map(|a| self.guide.weight(bias, a)),
+        );
         let mut cut = false;
-        while !candidates.is_empty() {
-            let action = candidates.swap_remove(index_below(rng, candidates.len()));
-            if let Some(next) = self.model.next_state(state, action.clone()) {
-                if self.model.within_boundary(&next) {
-                    return Step::Next(action, next);
-                }
+        while !scratch.candidates.is_empty() {
+            let k = weighted_index(rng, &scratch.weights);
+            let action = scratch.candidates.swap_remove(k);
+            scratch.weights.swap_remove(k);
+            let Some(next) = self.model.next_state(state, action.clone()) else {
+                continue;
+            };
+            if !self.model.within_boundary(&next) {
                 cut = true;
+                continue;
             }
+            if next == *state {
+                // A step that changes nothing (a duplicate delivered again, say) would only end
+                // the walk as a cycle.
+                continue;
+            }
+            if self.guide.is_leaf(&next) {
+                scratch.trail.push(action);
+                let depth = scratch.trail.len() + 1;
+                if self.count(fingerprint(&next), depth) {
+                    self.judge_as(&next, init, scratch, true);
+                }
+                scratch.trail.pop();
+                if self.stop.load(Ordering::Relaxed) {
+                    return Step::Cut;
+                }
+                continue;
+            }
+            return Step::Next(action, next);
         }
         if cut {
             Step::Cut
@@ -354,6 +437,23 @@ where
             Step::Terminal
         }
     }
+}
+
+/// An index into `weights` (not empty) drawn in proportion to them, or uniformly when they are
+/// all 0.
+fn weighted_index(rng: &mut Rng, weights: &[u64]) -> usize {
+    let total: u64 = weights.iter().sum();
+    if total == 0 {
+        return index_below(rng, weights.len());
+    }
+    let mut pick = rng.below(total);
+    for (k, &w) in weights.iter().enumerate() {
+        if pick < w {
+            return k;
+        }
+        pick -= w;
+    }
+    weights.len() - 1
 }
 
 #[cfg(test)]
@@ -418,7 +518,7 @@ mod tests {
         }
     }
 
-    fn actions(o: &Outcome<u8, Act>, name: &str) -> Option<Vec<Act>> {
+    fn actions<A: Clone>(o: &Outcome<u8, A>, name: &str) -> Option<Vec<A>> {
         o.discoveries
             .iter()
             .find(|(n, _)| *n == name)
@@ -438,7 +538,7 @@ mod tests {
                 Property::sometimes("three", |_, s| *s == 3),
             ],
         };
-        let o = run(&model, &options(None), |_, _, _| {});
+        let o = run(&model, &Uniform, &options(None), |_, _, _| {});
         assert_eq!(actions(&o, "below 5"), Some(vec![Act::Inc; 5]));
         assert_eq!(actions(&o, "three"), Some(vec![Act::Inc; 3]));
         assert_eq!((o.total, o.unique, o.max_depth), (6, 6, 6));
@@ -453,9 +553,9 @@ mod tests {
             reset,
             properties: vec![Property::eventually("nine", |_, s| *s == 9)],
         };
-        let o = run(&never(false), &options(None), |_, _, _| {});
+        let o = run(&never(false), &Uniform, &options(None), |_, _, _| {});
         assert_eq!(actions(&o, "nine"), Some(vec![Act::Inc; 3]));
-        let o = run(&never(true), &options(None), |_, _, _| {});
+        let o = run(&never(true), &Uniform, &options(None), |_, _, _| {});
         assert_eq!(
             actions(&o, "nine").and_then(|a| a.last().cloned()),
             Some(Act::Reset)
@@ -466,7 +566,7 @@ mod tests {
             reset: false,
             properties: vec![Property::eventually("three", |_, s| *s == 3)],
         };
-        let o = run(&three, &options(Some(100)), |_, _, _| {});
+        let o = run(&three, &Uniform, &options(Some(100)), |_, _, _| {});
         assert!(o.discoveries.is_empty());
         assert_eq!((o.total, o.unique, o.max_depth), (100, 4, 4));
     }
@@ -487,8 +587,8 @@ mod tests {
                 actions(&o, "ten").map(|a| a.len()),
             )
         };
-        let first = summary(run(&model, &options(Some(20_000)), |_, _, _| {}));
-        let again = summary(run(&model, &options(Some(20_000)), |_, _, _| {}));
+        let first = summary(run(&model, &Uniform, &options(Some(20_000)), |_, _, _| {}));
+        let again = summary(run(&model, &Uniform, &options(Some(20_000)), |_, _, _| {}));
         assert_eq!(first, again);
         assert_eq!(first.3, Some(10), "{first:?}");
 
@@ -496,7 +596,79 @@ mod tests {
             max_depth: Some(5),
             ..options(Some(1_000))
         };
-        let o = run(&model, &shallow, |_, _, _| {});
+        let o = run(&model, &Uniform, &shallow, |_, _, _| {});
         assert_eq!((o.max_depth, o.unique), (5, 5));
+    }
+
+    /// A counter that goes `Up` by one or `Leap`s by ten; under `Steered`, `Up` weighs 0 (taken
+    /// only when nothing else is left) and every state from 10 on is a leaf.
+    struct Climb(Vec<Property<Climb>>);
+
+    impl Model for Climb {
+        type State = u8;
+        type Action = bool;
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+        fn actions(&self, _: &u8, actions: &mut Vec<bool>) {
+            actions.extend([false, true]);
+        }
+        fn next_state(&self, s: &u8, leap: bool) -> Option<u8> {
+            s.checked_add(if leap { 10 } else { 1 })
+        }
+        fn properties(&self) -> Vec<Property<Climb>> {
+            self.0.clone()
+        }
+    }
+
+    struct Steered;
+
+    impl Guide<Climb> for Steered {
+        type Bias = ();
+        fn bias(&self, _: &mut Rng) {}
+        fn weight(&self, _: &(), leap: &bool) -> u64 {
+            u64::from(*leap)
+        }
+        fn is_leaf(&self, state: &u8) -> bool {
+            *state >= 10
+        }
+    }
+
+    /// A leaf is judged (a violation on it is found, one step past the walk) and the walk goes
+    /// on past it; a weight-0 step is taken when it is the only one left.
+    #[test]
+    fn leaves_are_judged_and_passed_over_and_weight_zero_is_the_last_resort() {
+        let five = Climb(vec![Property::sometimes("five", |_, s| *s == 5)]);
+        let o = run(&five, &Steered, &options(None), |_, _, _| {});
+        // Every `Leap` is a leaf passed over: the walk climbs by `Up` alone.
+        assert_eq!(actions(&o, "five"), Some(vec![false; 5]));
+        let below = Climb(vec![Property::always("below 12", |_, s| *s < 12)]);
+        let o = run(&below, &Steered, &options(None), |_, _, _| {});
+        assert_eq!(actions(&o, "below 12"), Some(vec![false, false, true]));
+    }
+
+    /// A step to the state itself is no step: the walk does not end there as at a cycle.
+    #[test]
+    fn a_step_that_changes_nothing_is_passed_over() {
+        struct Loop;
+        impl Model for Loop {
+            type State = u8;
+            type Action = bool;
+            fn init_states(&self) -> Vec<u8> {
+                vec![0]
+            }
+            fn actions(&self, _: &u8, actions: &mut Vec<bool>) {
+                actions.extend([false, true]);
+            }
+            fn next_state(&self, s: &u8, up: bool) -> Option<u8> {
+                Some(if up { s.saturating_add(1) } else { *s })
+            }
+            fn properties(&self) -> Vec<Property<Loop>> {
+                vec![Property::sometimes("twenty", |_, s| *s == 20)]
+            }
+        }
+        let o = run(&Loop, &Uniform, &options(Some(10_000)), |_, _, _| {});
+        assert_eq!(o.walks, 1);
+        assert_eq!(o.discoveries.len(), 1);
     }
 }

@@ -13,6 +13,5 @@ pub mod proptest;
 #[cfg(feature = "mutants")]
 pub mod runner;
 #[cfg(feature = "mutants")]
-pub mod shrink;
 #[cfg(feature = "mutants")]
 pub mod table;

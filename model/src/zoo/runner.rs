@@ -249,6 +249,7 @@ fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) ->
         cut: Some("the core panicked".into()),
         stopped_at_violation: false,
         counterexample: None,
+        peak_memory: None,
     };
     ModelResult {
         summary,
@@ -300,7 +301,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 fn shrink_file(file: &Path) -> Result<usize, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let trace = Trace::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut shrunk = super::shrink::shrink(&trace);
+    let mut shrunk = crate::checker::shrink::shrink(&trace);
     shrunk.origin = "model (depth-first, shrunk)".into();
     std::fs::write(file, shrunk.to_json() + "\n")
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;

@@ -1,5 +1,5 @@
-//! Shrinks a counterexample that is not known to be shortest (depth-first search finds deep
-//! bugs fast, on long paths): drop operations one at a time, keeping each removal after which
+//! Shrinks a counterexample that is not known to be shortest (depth-first search and random
+//! walks find deep bugs fast, on long paths): drop operations one at a time, keeping each removal after which
 //! the replay still violates the same property, until no single removal does (1-minimal).
 //! Message operations name their message by content, not position, so that removing an earlier
 //! operation does not retarget them.

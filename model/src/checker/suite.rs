@@ -389,6 +389,24 @@ impl SuiteRun {
     pub fn passed(&self) -> bool {
         self.runs.iter().all(EntryRun::passed)
     }
+
+    /// No violation, and every exhaustive configuration exhausted: what a control must show
+    /// (goals may stay unreached under a control that blocks progress without breaking safety).
+    pub fn clean(&self) -> bool {
+        self.runs.iter().all(|r| {
+            !r.summary.violated()
+                && (r.summary.exhaustive() || matches!(r.entry.search, Search::Walks { .. }))
+        })
+    }
+
+    /// The configurations that left a goal unreached.
+    pub fn unreached(&self) -> Vec<&'static str> {
+        self.runs
+            .iter()
+            .filter(|r| !r.summary.all_reached())
+            .map(|r| r.entry.name)
+            .collect()
+    }
 }
 
 /// Run `entries` on `base` (its cluster size is each entry's), each with `limits` (threads,

@@ -11,7 +11,8 @@ pub struct Row {
     pub mutant: Mutant,
     pub bounds: Bounds,
     /// Breadth-first (shortest counterexample) or, for bugs too deep for it within the time
-    /// target, depth-first with symmetry reduction (its counterexample is then shrunk).
+    /// target, depth-first with symmetry reduction or random walks (the counterexample is then
+    /// shrunk).
     pub search: Strategy,
     /// Why these bounds (one line).
     pub why: &'static str,
@@ -120,9 +121,14 @@ pub fn row(mutant: Mutant) -> Row {
                 &[LeaderCompleteness, StateMachineSafety, CommittedOnMajority],
             ),
             Mutant::CommitPrevTermByCount => (
-                fifo(bounds(3, 4, 2), 4),
+                {
+                    let mut b = fifo(bounds(3, 5, 4), 4);
+                    b.heartbeats = 3;
+                    b
+                },
                 "Figure 8: entries of terms 1 and 2, a term-3 leader counts the term-1 entry, \
-                 the term-2 holder wins term 4",
+                 the term-2 holder wins term 4 (walks find it sooner with a term and proposals \
+                 to spare)",
                 "replication",
                 &[LeaderCompleteness, StateMachineSafety],
             ),
@@ -143,7 +149,7 @@ pub fn row(mutant: Mutant) -> Row {
             Mutant::CommitOnRejectedAppend => (
                 {
                     let mut b = fifo(bounds(3, 3, 2), 4);
-                    b.heartbeats = 1;
+                    b.heartbeats = 2;
                     b
                 },
                 "a follower holding a term-1 entry rejects a term-3 leader whose commit index \
@@ -216,7 +222,7 @@ pub fn row(mutant: Mutant) -> Row {
             Mutant::HeartbeatSkipsLogCheck => (
                 {
                     let mut b = fifo(bounds(3, 3, 2), 4);
-                    b.heartbeats = 1;
+                    b.heartbeats = 2;
                     b
                 },
                 "entry 1 of term 1 on one server, of term 2 committed on two (a heartbeat tells \
@@ -308,17 +314,22 @@ pub fn row(mutant: Mutant) -> Row {
                 &[],
             ),
         };
-    // Three or four terms of elections with entries: too deep for breadth-first search.
+    // Three or four terms of elections with entries: too deep for breadth-first search, and
+    // for depth-first search within the state budget; swarm-steered random walks meet them.
     let search = match mutant {
         Mutant::CommitPrevTermByCount
         | Mutant::SkipPrevTermCheck
         | Mutant::CommitOnRejectedAppend
         | Mutant::HeartbeatSkipsLogCheck
-        | Mutant::VoteComparesLengthOnly
-        | Mutant::CountDuplicateVotes
-        | Mutant::NextIndexUnderflow => Strategy::Dfs,
+        | Mutant::VoteComparesLengthOnly => Strategy::Simulation,
+        Mutant::CountDuplicateVotes | Mutant::NextIndexUnderflow => Strategy::Dfs,
         _ => Strategy::Bfs,
     };
+    // Walks need no cap on messages in flight to stay finite (as `check --strategy simulation`).
+    let mut bounds = bounds;
+    if search == Strategy::Simulation {
+        bounds.max_in_flight = None;
+    }
     let max_entries = match mutant {
         Mutant::MatchIndexFromCappedResend => 1,
         _ => Config::new(bounds.servers).max_entries_per_append,

@@ -11,31 +11,15 @@ use super::table;
 use crate::checker::bounds::{RunLimits, Strategy};
 use crate::checker::report::Summary;
 use crate::checker::suite::{run_suite, suite, SuiteRun};
-use raft_core::{Config, Mutant, Trace};
+use raft_core::{Config, Mutant};
 use std::path::Path;
 use std::time::Duration;
-
-/// Safety mutants whose bespoke model-checker run no longer catches them, since bounds became
-/// judged leaves, symmetry a canonical representative and the environment offers every input:
-/// depth-first search does not meet their counterexample within `--max-states` (Figure 8's
-/// missed in 40,000,000 states on 2 threads), and breadth-first search reaches depth 37 without
-/// it (as did the previous checker: the shortest lies deeper on FIFO links). A ratchet, not a
-/// pass: each is printed as a KNOWN MISS in the table and the summary, a new miss still fails
-/// the run, and one caught again is reported so that it leaves this list. Every one is caught
-/// by the fuzzer and by proptest (see README, "Bug zoo").
-pub const KNOWN_MODEL_MISSES: [Mutant; 3] = [
-    Mutant::CommitPrevTermByCount,
-    Mutant::CommitOnRejectedAppend,
-    Mutant::HeartbeatSkipsLogCheck,
-];
 
 /// What the model checker said about one mutant.
 pub struct ModelResult {
     pub summary: Summary,
     /// A problem with the counterexample (not written, or its replay does not reproduce it).
     pub error: Option<String>,
-    /// A counterexample not known to be shortest was shrunk to this many operations.
-    pub shrunk: Option<usize>,
     /// The core panicked during the search (an arithmetic overflow, say): a finding, though
     /// of no property. (`summary` then holds only the time.)
     pub panic: Option<String>,
@@ -77,13 +61,6 @@ impl Outcome {
                 .is_some_and(|c| c.reproduced && c.error.is_none())
     }
 
-    /// A safety mutant in `KNOWN_MODEL_MISSES` that its bespoke model run did not catch.
-    pub fn known_model_miss(&self) -> bool {
-        KNOWN_MODEL_MISSES.contains(&self.row.mutant)
-            && self.model.as_ref().is_some_and(|m| m.panic.is_none())
-            && !self.model_caught()
-    }
-
     /// Why this row fails the catalogue, if it does.
     pub fn failure(&self) -> Option<String> {
         if let (Some(p), true) = (
@@ -105,7 +82,6 @@ impl Outcome {
                 match (&m.error, self.model_caught()) {
                     (Some(e), _) => return Some(format!("model checker: {e}")),
                     (None, true) => {}
-                    (None, false) if self.known_model_miss() => {}
                     (None, false) => {
                         return Some(match &s.cut {
                             Some(why) => format!("NOT caught by the model checker ({why})"),
@@ -141,8 +117,10 @@ impl Outcome {
                     r.entry.name
                 ));
             }
-            if !run.passed() {
-                return Some("control not verified: the default check did not pass".into());
+            if !run.clean() {
+                return Some(
+                    "control not verified: the default check was cut short of exhaustive".into(),
+                );
             }
         }
         match &self.fuzz {
@@ -195,23 +173,13 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
             return panicked(row, limits, start.elapsed(), message);
         }
     };
-    let mut error = summary
+    let error = summary
         .counterexample
         .as_ref()
         .and_then(|c| c.error.clone());
-    let mut shrunk = None;
-    if let Some(c) = summary.counterexample.as_ref().filter(|c| !c.shortest) {
-        if let Some(file) = &c.file {
-            match shrink_file(file) {
-                Ok(n) => shrunk = Some(n),
-                Err(e) => error = Some(e),
-            }
-        }
-    }
     ModelResult {
         summary,
         error,
-        shrunk,
         panic: None,
     }
 }
@@ -254,7 +222,6 @@ fn panicked(row: &Row, limits: RunLimits, elapsed: Duration, message: String) ->
     ModelResult {
         summary,
         error: None,
-        shrunk: None,
         panic: Some(message),
     }
 }
@@ -295,17 +262,6 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic with a non-text payload".into())
-}
-
-/// Shrink the trace in `file` in place (see `shrink`); its new length.
-fn shrink_file(file: &Path) -> Result<usize, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let trace = Trace::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut shrunk = crate::checker::shrink::shrink(&trace);
-    shrunk.origin = "model (depth-first, shrunk)".into();
-    std::fs::write(file, shrunk.to_json() + "\n")
-        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    Ok(shrunk.ops.len())
 }
 
 /// Copy the mutant's counterexample trace to `DIR/<mutant>.json`.
@@ -493,27 +449,7 @@ pub fn run(args: &ZooArgs) -> i32 {
         .iter()
         .filter_map(|o| o.failure().map(|f| format!("{}: {f}", o.row.mutant.name())))
         .collect();
-    for o in &outcomes {
-        if o.known_model_miss() {
-            println!(
-                "KNOWN MISS {}: not caught by its bespoke model-checker run (see KNOWN_MODEL_MISSES)",
-                o.row.mutant.name()
-            );
-        } else if KNOWN_MODEL_MISSES.contains(&o.row.mutant) && o.model_caught() {
-            println!(
-                "note: {} is caught by the model checker again: remove it from KNOWN_MODEL_MISSES",
-                o.row.mutant.name()
-            );
-        }
-    }
-    let known = outcomes.iter().filter(|o| o.known_model_miss()).count();
-    if failures.is_empty() && known > 0 {
-        println!(
-            "result: every safety mutant caught by every checker run but {known} KNOWN MISS(ES) \
-             of the model checker listed above; no false alarm"
-        );
-        0
-    } else if failures.is_empty() {
+    if failures.is_empty() {
         println!("result: every safety mutant caught by every checker run, no false alarm");
         0
     } else {

@@ -48,9 +48,14 @@ pub fn model_cell(o: &Outcome) -> String {
             "{} in {} steps{}, {} states, {secs:.1}s",
             c.property,
             c.steps,
-            match (c.shortest, m.shrunk) {
-                (true, _) => String::new(),
-                (false, Some(n)) => format!(" (dfs; shrunk to {n})"),
+            match (c.shortest, c.found) {
+                (true, None) => String::new(),
+                (true, Some(found)) => format!(
+                    " ({}: {found} steps, shortest by a re-run)",
+                    s.limits.strategy.name()
+                ),
+                (false, Some(found)) =>
+                    format!(" ({}: {found} steps, shrunk)", s.limits.strategy.name()),
                 (false, None) => " (not shortest)".into(),
             },
             s.total
@@ -87,7 +92,11 @@ pub fn default_cell(o: &Outcome) -> String {
             None => format!("violation by {} without a trace, {secs:.1}s", r.entry.name),
         },
         None if run.passed() => format!("none (suite passed), {secs:.1}s"),
-        None => format!("none (suite did not pass), {secs:.1}s"),
+        None if run.clean() => format!(
+            "none (clean; goals unreached in {}: the mutant blocks progress), {secs:.1}s",
+            run.unreached().join(", ")
+        ),
+        None => format!("none (cut short of exhaustive), {secs:.1}s"),
     }
 }
 
@@ -127,7 +136,6 @@ fn verdict(o: &Outcome) -> String {
     match (o.failure(), o.row.mutant.is_control()) {
         (Some(_), _) => "FAIL".into(),
         (None, true) => "ok (control)".into(),
-        (None, false) if o.known_model_miss() => "KNOWN MISS (model)".into(),
         (None, false)
             if o.model.as_ref().is_some_and(|m| m.panic.is_some()) || o.default_panic.is_some() =>
         {

@@ -684,7 +684,7 @@ mod scratch_tests {
     fn copies_equal_clones(case: &Case) -> Result<(), TestCaseError> {
         let mut cluster = Cluster::new(case.config.clone()).expect("valid");
         for (k, act) in case.acts.iter().enumerate() {
-            let op = testkit::resolve(&cluster, *act, k as u64);
+            let op = testkit::resolve(&cluster, case.kind(*act), *act, k as u64);
             let clones: Vec<Option<Node>> = cluster.nodes.clone();
             let durable = cluster.durable.clone();
             let verdict = cluster.apply_fast(&op);
@@ -752,7 +752,7 @@ mod scratch_tests {
         ) {
             let mut cluster = Cluster::new(case.config.clone()).expect("valid");
             for (k, act) in case.acts.iter().enumerate() {
-                let op = testkit::resolve(&cluster, *act, k as u64);
+                let op = testkit::resolve(&cluster, case.kind(*act), *act, k as u64);
                 if cluster.apply_fast(&op).is_err() {
                     break;
                 }

@@ -332,7 +332,29 @@ pub fn run_check(args: &CheckArgs) -> i32 {
     println!("checking: {bounds}");
     let summary = super::check(&config, &bounds, &limits, &args.out);
     println!("{summary}");
+    if !summary.violated() && summary.exhaustive() && !summary.all_reached() {
+        explain_unreached(&config, &bounds, &summary);
+    }
     summary.exit_code()
+}
+
+/// Say which bound kept each unreached goal out of reach, by walks with one lifted at a time.
+fn explain_unreached(config: &Config, bounds: &Bounds, summary: &super::report::Summary) {
+    let unreached: Vec<_> = summary
+        .situations
+        .iter()
+        .filter(|(s, reached)| !reached && summary.goals.contains(s))
+        .map(|(s, _)| *s)
+        .collect();
+    const SECONDS: u64 = 2;
+    println!(
+        "why not reached (walks of {SECONDS}s with one refusing bound lifted at a time; \
+         sampled, not exhaustive):"
+    );
+    let probes = super::probe::probe(config, bounds, &summary.refused, &unreached, SECONDS);
+    for line in super::probe::explain(&probes, &unreached) {
+        println!("  {line}");
+    }
 }
 
 /// `check` with no bounds: every configuration of the suite; 0 only if each passes (no

@@ -8,6 +8,7 @@ pub mod bounds;
 pub mod cli;
 pub mod commands;
 pub mod counterexample;
+pub mod probe;
 pub mod properties;
 pub mod report;
 pub mod shrink;

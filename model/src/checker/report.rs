@@ -17,6 +17,7 @@ pub struct Progress {
     start: Instant,
     last: Instant,
     last_total: usize,
+    silent: bool,
 }
 
 impl Progress {
@@ -25,6 +26,15 @@ impl Progress {
             start,
             last: start,
             last_total: 0,
+            silent: false,
+        }
+    }
+
+    /// One that prints nothing (a run inside another's report).
+    pub fn silent() -> Progress {
+        Progress {
+            silent: true,
+            ..Progress::new(Instant::now())
         }
     }
 
@@ -36,7 +46,7 @@ impl Progress {
     pub fn tick(&mut self, total: usize, unique: usize, depth: usize) {
         let now = Instant::now();
         let since = now - self.last;
-        if since < PROGRESS_EVERY {
+        if self.silent || since < PROGRESS_EVERY {
             return;
         }
         let rate = (total - self.last_total.min(total)) as f64 / since.as_secs_f64();

@@ -156,13 +156,13 @@ type Broken = BTreeMap<Property, u32>;
 /// definitions on every state and every step (and the committed entries they gather); adds to
 /// `broken` the states that broke each property.
 fn differential(
-    config: Config,
-    acts: &[crate::driver::testkit::Act],
+    case: &crate::driver::testkit::Case,
     broken: &mut Broken,
 ) -> Result<(), TestCaseError> {
-    let mut cluster = crate::driver::cluster::Cluster::new(config).expect("valid config");
-    for (k, act) in acts.iter().enumerate() {
-        let op = crate::driver::testkit::resolve(&cluster, *act, 100 + k as u64);
+    let mut cluster =
+        crate::driver::cluster::Cluster::new(case.config.clone()).expect("valid config");
+    for (k, act) in case.acts.iter().enumerate() {
+        let op = crate::driver::testkit::resolve(&cluster, case.kind(*act), *act, 100 + k as u64);
         let before: Vec<Option<Node>> = (0..cluster.config().cluster_size)
             .map(|id| cluster.node(id).cloned())
             .collect();
@@ -192,7 +192,7 @@ proptest! {
 
     #[test]
     fn the_fast_checks_agree_on_random_clusters(case in crate::driver::testkit::case(5)) {
-        differential(case.config, &case.acts, &mut Broken::new())?;
+        differential(&case, &mut Broken::new())?;
     }
 }
 
@@ -217,7 +217,7 @@ fn the_fast_checks_agree_under_every_mutant() {
         runner
             .run(&strategy, |mut case| {
                 case.config.mutant = Some(mutant);
-                differential(case.config, &case.acts, &mut broken.borrow_mut())
+                differential(&case, &mut broken.borrow_mut())
             })
             .unwrap_or_else(|e| panic!("{mutant:?}: {e}"));
     }

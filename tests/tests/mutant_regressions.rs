@@ -146,3 +146,53 @@ fn next_index_underflow_panics_instead_of_wrapping() {
         .unwrap_or_default();
     assert!(message.contains("overflow"), "{message}");
 }
+
+/// The fuzzers' operation for a driver operation of these traces (a message by its position,
+/// a server by its number; proposals carry the fuzzers' own commands).
+fn fuzz_op(op: &Op) -> raft_core::fuzzing::FuzzOp {
+    use raft_core::fuzzing::{FuzzOp, Kind};
+    let byte = |n: usize| u8::try_from(n).expect("a small trace");
+    match op {
+        Op::Deliver { msg } => FuzzOp::new(Kind::Deliver, byte(*msg)),
+        Op::ElectionTimeout { node } => FuzzOp::new(Kind::ElectionTimeout, byte(*node as usize)),
+        Op::Propose { node, .. } => FuzzOp::new(Kind::Propose, byte(*node as usize)),
+        other => panic!("no fuzz operation for {other:?} in these traces"),
+    }
+}
+
+/// LeaderAppendOnly and LogTermsValid, which the fuzzers' own runs meet after another property
+/// breaks first, are seen to fail through the fuzzer's input path too: the model's
+/// counterexample, encoded as the bytes of a `replication` input, decoded and run as
+/// `cargo fuzz run replication` runs it, under its mutant.
+#[test]
+fn the_fuzzers_input_path_breaks_leader_append_only_and_log_terms_valid() {
+    use raft_core::fuzzing::{Scenario, Target};
+    use raft_core::Property;
+    for (m, property) in [
+        (
+            Mutant::StaleAppendTruncatesLeader,
+            Property::LeaderAppendOnly,
+        ),
+        (Mutant::AppendWithoutAdoptingTerm, Property::LogTermsValid),
+    ] {
+        let trace = load(m);
+        let planted = Scenario {
+            target: Target::Replication,
+            cluster_size: trace.config.cluster_size,
+            ops: trace.ops.iter().map(fuzz_op).collect(),
+        };
+        let bytes = planted.to_bytes().expect("encodable");
+        let input = Scenario::from_bytes(Target::Replication, &bytes).expect("decodable");
+        let mut config = Config::new(trace.config.cluster_size);
+        config.mutant = Some(m);
+        let finding = input
+            .run(&config)
+            .expect_err("the planted input breaks a property");
+        assert_eq!(finding.violation.property, property, "{}", m.name());
+        assert!(
+            input.run(&Config::new(trace.config.cluster_size)).is_ok(),
+            "{}: the correct core holds on the same input",
+            m.name()
+        );
+    }
+}

@@ -1,17 +1,15 @@
 //! Breadth-first search, level by level, with a visited set of fingerprints only (each mapped to
-//! its parent's fingerprint) and one level of states in memory: every discovery's path is
-//! shortest, and is rebuilt afterwards by re-running the model from the initial state along the
-//! fingerprints, in the servers' real names (`rebuild`).
+//! its parent's fingerprint) and one level of states in memory, packed (`compact`): every
+//! discovery's path is shortest, and is rebuilt afterwards by re-running the model from the
+//! initial state along the fingerprints, in the servers' real names (`rebuild`).
 
 use super::actors::{Action, RaftState};
 use super::boundary::{exceeded, BoundedModel};
+use super::compact::{Packed, Tables};
 use super::symmetry;
+use super::visited::Visited;
 use stateright::{Expectation, Model};
-use std::collections::hash_map::Entry;
 use std::time::{Duration, Instant};
-
-/// Fingerprints are hashes already: the visited set uses them as they are.
-type Visited = std::collections::HashMap<u64, u64, nohash_hasher::BuildNoHashHasher<u64>>;
 
 /// What may cut the search short.
 pub struct Options {
@@ -39,9 +37,31 @@ pub struct Outcome {
     pub discoveries: Vec<(&'static str, Vec<u64>)>,
 }
 
-/// The fingerprint of a state as the search sees it (its representative, with symmetry).
+/// The fingerprint of a state as the search sees it (its representative, with symmetry); never
+/// 0 (the visited set's empty slot, and the parent of the initial states).
 pub fn fingerprint(state: &RaftState) -> u64 {
-    symmetry::fingerprint(state)
+    symmetry::fingerprint(state).max(1)
+}
+
+/// One level of the search: each state's fingerprint (two words) and its packed words.
+#[derive(Default)]
+struct Level {
+    words: Vec<u32>,
+}
+
+impl Level {
+    fn push(&mut self, fp: u64, state: &Packed, n: usize) {
+        self.words.push(fp as u32);
+        self.words.push((fp >> 32) as u32);
+        state.write(n, &mut self.words);
+    }
+
+    /// The state whose words start at `at`, its fingerprint, and where the next one starts.
+    fn read(&self, at: usize, n: usize) -> (u64, Packed, usize) {
+        let fp = u64::from(self.words[at]) | u64::from(self.words[at + 1]) << 32;
+        let (state, used) = Packed::read(&self.words[at + 2..], n);
+        (fp, state, at + 2 + used)
+    }
 }
 
 struct Search<'a> {
@@ -57,7 +77,7 @@ impl Search<'_> {
     /// The fingerprints from an initial state to `fp` (visited).
     fn chain(&self, mut fp: u64) -> Vec<u64> {
         let mut chain = vec![fp];
-        while let Some(&parent) = self.visited.get(&fp) {
+        while let Some(parent) = self.visited.get(fp) {
             if parent == 0 {
                 break;
             }
@@ -125,32 +145,36 @@ pub fn run(
             discoveries: Vec::new(),
         },
     };
-    let mut level: Vec<RaftState> = Vec::new();
+    let n = model.inner.actors.len();
+    let network = &model.inner.init_network;
+    let mut tables = Tables::default();
+    let mut level = Level::default();
     let mut stop = false;
     for raw in model.inner.init_states() {
         let (state, orbit) = seen(model, raw);
         let fp = fingerprint(&state);
         search.outcome.total += 1;
-        if let Entry::Vacant(v) = search.visited.entry(fp) {
-            v.insert(0);
+        if search.visited.insert(fp, 0) {
             search.outcome.unique += 1;
             search.outcome.orbits += orbit;
             stop |= search.judge(&state, fp, None);
-            level.push(state);
+            level.push(fp, &tables.pack(&state), n);
         }
     }
     let mut depth = 1;
     search.outcome.max_depth = 1;
     let mut last_tick = Instant::now();
     let mut actions = Vec::new();
-    while !level.is_empty() && !stop {
+    while !level.words.is_empty() && !stop {
         if options.max_depth.is_some_and(|d| depth >= d) {
             break;
         }
-        let mut next_level = Vec::new();
-        // Each state is dropped once expanded: the two levels are not both whole in memory.
-        'level: for state in level.drain(..) {
-            let state = &state;
+        let mut next_level = Level::default();
+        let mut at = 0;
+        'level: while at < level.words.len() {
+            let (parent, packed, next_at) = level.read(at, n);
+            at = next_at;
+            let state = &tables.unpack(&packed, n, network);
             if last_tick.elapsed() >= Duration::from_millis(50) {
                 tick(search.outcome.total, search.outcome.unique, depth);
                 last_tick = Instant::now();
@@ -159,7 +183,6 @@ pub fn run(
                 stop = true;
                 break;
             }
-            let parent = fingerprint(state);
             actions.clear();
             model.actions(state, &mut actions);
             for action in actions.drain(..) {
@@ -179,8 +202,7 @@ pub fn run(
                 }
                 let (next, orbit) = seen(model, raw);
                 let fp = fingerprint(&next);
-                if let Entry::Vacant(v) = search.visited.entry(fp) {
-                    v.insert(parent);
+                if search.visited.insert(fp, parent) {
                     search.outcome.unique += 1;
                     search.outcome.orbits += orbit;
                     search.outcome.max_depth = depth + 1;
@@ -188,7 +210,7 @@ pub fn run(
                         stop = true;
                         break 'level;
                     }
-                    next_level.push(next);
+                    next_level.push(fp, &tables.pack(&next), n);
                 }
                 if options
                     .max_states
@@ -200,7 +222,6 @@ pub fn run(
             }
         }
         level = next_level;
-        level.shrink_to_fit();
         depth += 1;
     }
     let Search {

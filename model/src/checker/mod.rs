@@ -7,6 +7,7 @@ pub mod boundary;
 pub mod bounds;
 pub mod cli;
 pub mod commands;
+pub mod compact;
 pub mod counterexample;
 pub mod properties;
 pub mod report;
@@ -14,6 +15,7 @@ pub mod shrink;
 pub mod suite;
 pub mod swarm;
 pub mod symmetry;
+pub mod visited;
 pub mod walk;
 
 use actors::{build_model, Action, RaftState};

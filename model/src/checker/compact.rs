@@ -103,7 +103,7 @@ fn mirrors(saved: &Saved, state: &ServerState) -> bool {
 }
 
 /// The bit of each timer in a server's four.
-fn timer_bit(t: ModelTimer) -> u32 {
+pub fn timer_bit(t: ModelTimer) -> u32 {
     match t {
         ModelTimer::Election => 1,
         ModelTimer::Heartbeat => 2,
@@ -304,6 +304,11 @@ impl Tables {
 }
 
 impl Packed {
+    /// How many words `write` takes (for `n` servers).
+    pub fn words(&self, n: usize) -> usize {
+        2 + 2 * n + 2 * (self.net.len() + usize::from(self.last.is_some()))
+    }
+
     /// Append this state's words (for `n` servers) to `out`.
     pub fn write(&self, n: usize, out: &mut Vec<u32>) {
         let has_last = u32::from(self.last.is_some());

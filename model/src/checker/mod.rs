@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compact;
 pub mod counterexample;
+pub mod judged;
 pub mod properties;
 pub mod report;
 pub mod shrink;

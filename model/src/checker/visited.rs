@@ -6,6 +6,7 @@
 /// Fingerprint → parent fingerprint (0: an initial state).
 pub struct Visited {
     slots: Vec<(u64, u64)>,
+    /// Fingerprints held.
     len: usize,
 }
 
@@ -22,11 +23,6 @@ impl Default for Visited {
 }
 
 impl Visited {
-    /// How many fingerprints it holds.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     fn slot(&self, fp: u64) -> usize {
         let mask = self.slots.len() - 1;
         let mut i = (fp as usize) & mask;
@@ -82,7 +78,7 @@ mod tests {
             assert!(v.insert(fp(k), k));
         }
         assert!(!v.insert(fp(7), 99));
-        assert_eq!(v.len(), 10_000);
+        assert_eq!(v.len, 10_000);
         for k in 0..10_000 {
             assert_eq!(v.get(fp(k)), Some(k));
         }

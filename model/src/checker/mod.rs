@@ -7,7 +7,9 @@ pub mod boundary;
 pub mod bounds;
 pub mod cli;
 pub mod commands;
+pub mod compact;
 pub mod counterexample;
+pub mod judged;
 pub mod probe;
 pub mod properties;
 pub mod report;
@@ -15,6 +17,7 @@ pub mod shrink;
 pub mod suite;
 pub mod swarm;
 pub mod symmetry;
+pub mod visited;
 pub mod walk;
 
 use actors::{build_model, Action, RaftState};

@@ -180,13 +180,7 @@ fn sampled(seconds: u64) -> [SuiteEntry; 4] {
             "even quorums past the exhaustive entry's bounds: 4 servers, 4 terms, loss, \
              crashes, snapshots",
             crowd(4, 4),
-            vec![
-                LeaderElected,
-                EntryCommitted,
-                LeaderChangeAfterCommit,
-                VoterRestarted,
-                SnapshotInstalled,
-            ],
+            Situation::ALL.to_vec(),
             4,
             seconds * 2 / 10,
         ),
@@ -198,6 +192,7 @@ fn sampled(seconds: u64) -> [SuiteEntry; 4] {
             vec![
                 LeaderElected,
                 EntryCommitted,
+                LeaderChangeAfterCommit,
                 VoterRestarted,
                 SnapshotInstalled,
             ],
@@ -221,7 +216,7 @@ fn sampled(seconds: u64) -> [SuiteEntry; 4] {
                 max_copies: 1,
                 max_in_flight: None,
             },
-            vec![LeaderElected, EntryCommitted, RestartedFromSnapshot],
+            vec![LeaderElected, EntryCommitted, LeaderChangeAfterCommit],
             2,
             seconds * 2 / 10,
         ),

@@ -58,11 +58,12 @@ pub enum Mutant {
     SilentLeader,
     SilentVote,
     NextIndexUnderflow,
+    ElectionTimerStorm,
 }
 
 #[cfg(feature = "mutants")]
 impl Mutant {
-    pub const ALL: [Mutant; 33] = [
+    pub const ALL: [Mutant; 34] = [
         Mutant::VoteIgnoresVotedFor,
         Mutant::VoteSkipsLogCheck,
         Mutant::QuorumHalfInclusive,
@@ -96,6 +97,7 @@ impl Mutant {
         Mutant::SilentLeader,
         Mutant::SilentVote,
         Mutant::NextIndexUnderflow,
+        Mutant::ElectionTimerStorm,
     ];
 
     /// The mutant's id, as used on command lines and in trace files.
@@ -134,6 +136,7 @@ impl Mutant {
             Mutant::SilentLeader => "silent_leader",
             Mutant::SilentVote => "silent_vote",
             Mutant::NextIndexUnderflow => "next_index_underflow",
+            Mutant::ElectionTimerStorm => "election_timer_storm",
         }
     }
 
@@ -141,18 +144,26 @@ impl Mutant {
     pub fn is_control(self) -> bool {
         matches!(
             self,
-            Mutant::KeepVotedForOnNewTerm | Mutant::SetVotedForToLeaderOnAppend
+            Mutant::KeepVotedForOnNewTerm
+                | Mutant::SetVotedForToLeaderOnAppend
+                | Mutant::ElectionTimerStorm
         )
     }
 
     /// Test-only variants, not bugs of their own kind: `silent_leader` and `silent_vote` keep
     /// quiet about an election or a vote (no `Event`), so that a judge trusting the node's own
     /// events would miss them; `next_index_underflow` decrements nextIndex below 1, which
-    /// wraps silently unless overflow checks are on (it is caught as a panic, not a property).
+    /// wraps silently unless overflow checks are on (it is caught as a panic, not a property);
+    /// `election_timer_storm` breaks liveness only (a follower re-arms its election timer and
+    /// has the leader resend at once, without end), so it is also a control: the simulator
+    /// must end it with a livelock verdict, and no checker may report a safety violation.
     pub fn is_test_only(self) -> bool {
         matches!(
             self,
-            Mutant::SilentLeader | Mutant::SilentVote | Mutant::NextIndexUnderflow
+            Mutant::SilentLeader
+                | Mutant::SilentVote
+                | Mutant::NextIndexUnderflow
+                | Mutant::ElectionTimerStorm
         )
     }
 
@@ -181,10 +192,13 @@ mod tests {
         }
         let controls = Mutant::ALL.iter().filter(|m| m.is_control()).count();
         let test_only = Mutant::ALL.iter().filter(|m| m.is_test_only()).count();
-        assert_eq!((Mutant::ALL.len(), controls, test_only), (33, 2, 3));
-        assert!(!Mutant::ALL
-            .iter()
-            .any(|m| m.is_control() && m.is_test_only()));
+        assert_eq!((Mutant::ALL.len(), controls, test_only), (34, 3, 4));
+        // The one test-only control is the liveness bug (it breaks no property).
+        let both: Vec<Mutant> = Mutant::ALL
+            .into_iter()
+            .filter(|m| m.is_control() && m.is_test_only())
+            .collect();
+        assert_eq!(both, [Mutant::ElectionTimerStorm]);
         assert_eq!(Mutant::from_name("no_such_mutant"), None);
     }
 }

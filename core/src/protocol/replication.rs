@@ -72,6 +72,13 @@ impl Node {
         self.become_follower(out);
         self.leader_hint = Some(leader);
         out.timers.push(Timer::ResetElection);
+        if crate::mutant!(self.config, ElectionTimerStorm) {
+            // Re-armed, then a rejection asking for this very request: the leader resends it
+            // at once, and so on without end (in zero time on a reliable network).
+            out.messages
+                .push((leader, self.append_reject(prev_log_index + 1, None)));
+            return;
+        }
         // (Only a server with no vote in this term: overwriting a vote lets it grant a second
         // one, to the leader's late RequestVote, which OneVotePerTerm rightly flags.)
         if crate::mutant!(self.config, SetVotedForToLeaderOnAppend)

@@ -1,13 +1,15 @@
 //! `cargo run -p model -- sim ...`: run scenarios over seeds, print per-scenario figures, write
-//! a trace for every failing seed. Exit 0: all passed; 1: some seed failed; 2: bad flags.
+//! a trace for every failing seed (a livelock too). Exit 0: all passed; 1: some seed failed;
+//! 2: bad flags.
 
 use super::scenarios::{self, Scenario};
-use super::swarm::{swarm, write_trace, RunReport};
+use super::swarm::{swarm, write_trace, RunReport, Setup};
 use std::path::PathBuf;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: sim [--scenario NAME|PART|all] [--seeds N] [--seed S] [--out DIR] [--jobs J] [--list]
+usage: sim [--scenario NAME|PART|all] [--seeds N] [--seed S] [--out DIR] [--jobs J]
+           [--max-events N] [--max-world N] [--mutant ID] [--list]
 
 Runs the MIT 6.5840 Raft lab scenarios (3A-3D, plus the 2026 variants) in deterministic
 virtual time, over seeds S, S+1, ..., S+N-1 (default: all scenarios, N = 1, S = 1).
@@ -21,6 +23,12 @@ counterexamples/); `sim --scenario NAME --seed S` reproduces it exactly and
   --seed S             the first seed
   --out DIR            where to write traces of failing seeds
   --jobs J             worker threads (default: the machine's cores)
+  --max-events N       a run that applies more than N operations fails as a livelock
+                       (default 500000)
+  --max-world N        a run whose world (queued events, messages in flight and the entries
+                       they carry, log entries held and persisted, applied records) holds
+                       more than N items fails as a livelock (default 500000)
+  --mutant ID          plant this bug-zoo mutant in every server (needs --features mutants)
   --list               list the scenarios and exit
   --help               this text";
 
@@ -30,6 +38,11 @@ struct Args {
     first: u64,
     out: PathBuf,
     jobs: usize,
+    setup: Setup,
+    /// The flags that set `setup` up, as given, and the cargo features they need (a failing
+    /// seed reproduces with them).
+    setup_flags: String,
+    cargo_features: &'static str,
 }
 
 enum Parsed {
@@ -44,6 +57,9 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         first: 1,
         out: PathBuf::from("counterexamples"),
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        setup: Setup::default(),
+        setup_flags: String::new(),
+        cargo_features: "",
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -74,6 +90,18 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                     return Err("--jobs must be at least 1".into());
                 }
             }
+            "--max-events" | "--max-world" | "--mutant" => {
+                let text = value()?;
+                match flag.as_str() {
+                    "--max-events" => parsed.setup.budget.max_events = number(flag, text)?,
+                    "--max-world" => parsed.setup.budget.max_world = number(flag, text)?,
+                    _ => plant(&mut parsed.setup, text)?,
+                }
+                parsed.setup_flags += &format!(" {flag} {text}");
+                if flag == "--mutant" {
+                    parsed.cargo_features = " --features mutants";
+                }
+            }
             other => return Err(format!("unknown flag {other:?} (see --help)")),
         }
     }
@@ -84,6 +112,27 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
         return Err("--seed plus --seeds overflows".into());
     }
     Ok(Parsed::Run(parsed))
+}
+
+/// Plant the mutant called `name` in the servers' configuration.
+#[cfg(feature = "mutants")]
+fn plant(setup: &mut Setup, name: &str) -> Result<(), String> {
+    let mutant = raft_core::Mutant::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown mutant {name:?} (expected one of: {})",
+            raft_core::Mutant::ALL.map(|m| m.name()).join(", ")
+        )
+    })?;
+    setup.config.mutant = Some(mutant);
+    Ok(())
+}
+
+/// Without the feature there are no mutants to plant.
+#[cfg(not(feature = "mutants"))]
+fn plant(_: &mut Setup, name: &str) -> Result<(), String> {
+    Err(format!(
+        "--mutant {name}: this build has no mutants (build with --features mutants)"
+    ))
 }
 
 /// The scenarios `which` names: `all`, a part (`3D`), a range of parts (`3A-3C`), or one name.
@@ -131,6 +180,7 @@ pub fn cli(args: &[String]) -> i32 {
     };
     let started = Instant::now();
     let out = args.out.clone();
+    let (setup_flags, features) = (args.setup_flags.clone(), args.cargo_features);
     let on_done = move |r: &RunReport| {
         let Some(f) = &r.failure else { return };
         let written = match write_trace(r, &out) {
@@ -139,7 +189,7 @@ pub fn cli(args: &[String]) -> i32 {
             Err(e) => format!("could not write trace to {}: {e}", out.display()),
         };
         eprintln!(
-            "FAIL {} seed {} at {:.3} s: {f}\n  {written}\n  reproduce: cargo run -p model -- sim --scenario {} --seed {}",
+            "FAIL {} seed {} at {:.3} s: {f}\n  {written}\n  reproduce: cargo run -p model{features} -- sim --scenario {} --seed {}{setup_flags}",
             r.scenario,
             r.seed,
             r.sim_ms as f64 / 1000.0,
@@ -148,11 +198,11 @@ pub fn cli(args: &[String]) -> i32 {
         );
     };
     let seeds = args.first..args.first + args.seeds;
-    let reports = swarm(&args.scenarios, seeds, args.jobs, &on_done);
+    let reports = swarm(&args.scenarios, seeds, args.jobs, &args.setup, &on_done);
     let wall = started.elapsed().as_secs_f64();
     println!(
-        "{:<28} {:>7} {:>6} {:>10} {:>9} {:>10}",
-        "scenario", "passed", "failed", "sim s/run", "wall s", "events"
+        "{:<28} {:>7} {:>6} {:>10} {:>9} {:>10} {:>10} {:>9}",
+        "scenario", "passed", "failed", "sim s/run", "wall s", "events", "max events", "max world"
     );
     let mut failed_total = 0;
     for s in &args.scenarios {
@@ -162,14 +212,18 @@ pub fn cli(args: &[String]) -> i32 {
         let sim_s: f64 = mine.iter().map(|r| r.sim_ms as f64 / 1000.0).sum();
         let wall_s: f64 = mine.iter().map(|r| r.wall.as_secs_f64()).sum();
         let events: u64 = mine.iter().map(|r| r.events).sum();
+        let max_events = mine.iter().map(|r| r.events).max().unwrap_or(0);
+        let max_world = mine.iter().map(|r| r.peak_world).max().unwrap_or(0);
         println!(
-            "{:<28} {:>7} {:>6} {:>10.1} {:>9.2} {:>10}",
+            "{:<28} {:>7} {:>6} {:>10.1} {:>9.2} {:>10} {:>10} {:>9}",
             s.name,
             mine.len() - failed,
             failed,
             sim_s / mine.len().max(1) as f64,
             wall_s,
-            events
+            events,
+            max_events,
+            max_world
         );
     }
     let by_part: Vec<String> = scenarios::PARTS
@@ -205,9 +259,46 @@ pub fn cli(args: &[String]) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::Budget;
 
     fn names(which: &str) -> Vec<&'static str> {
         select(which).unwrap().iter().map(|s| s.name).collect()
+    }
+
+    fn args(flags: &[&str]) -> Result<Args, String> {
+        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+        match parse(&flags)? {
+            Parsed::Run(a) => Ok(a),
+            Parsed::Exit(code) => Err(format!("exit {code}")),
+        }
+    }
+
+    #[test]
+    fn budgets_are_set_by_flags() {
+        let a = args(&["--max-events", "5000", "--max-world", "70"]).unwrap();
+        assert_eq!(a.setup_flags, " --max-events 5000 --max-world 70");
+        assert_eq!(
+            a.setup.budget,
+            Budget {
+                max_events: 5000,
+                max_world: 70
+            }
+        );
+        assert_eq!(args(&[]).unwrap().setup.budget, Budget::default());
+        assert!(args(&["--max-events", "-1"]).is_err());
+    }
+
+    #[test]
+    fn a_mutant_is_planted_by_name_with_the_feature() {
+        let planted = args(&["--mutant", "election_timer_storm"]);
+        #[cfg(feature = "mutants")]
+        assert_eq!(
+            planted.unwrap().setup.config.mutant,
+            Some(raft_core::Mutant::ElectionTimerStorm)
+        );
+        #[cfg(not(feature = "mutants"))]
+        assert!(planted.is_err_and(|e| e.contains("no mutants")));
+        assert!(args(&["--mutant", "no_such_mutant"]).is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `check_one_leader`, `check_terms`, `check_no_leader`, `wait`, `one`, and the concurrent
 //! clients (`one` run as a task, the churn clients) as event-driven state machines.
 
-use super::world::{Ev, Failure, Sim, SimResult};
+use super::queue::Ev;
+use super::world::{Failure, Sim, SimResult};
 use raft_core::{Command, Index, NodeId, Term};
 use std::collections::BTreeMap;
 

@@ -2,13 +2,16 @@
 //! milliseconds and one seeded RNG per run, driving core servers through the cluster driver,
 //! with the lab's network, harness checks and scenarios. A failing seed is a `raft_core::Trace`.
 
+pub mod budget;
 mod cli;
 mod harness;
+mod queue;
 pub mod rng;
 pub mod scenarios;
 pub mod swarm;
 pub mod world;
 
+pub use budget::Budget;
 pub use cli::cli;
-pub use swarm::{check_seeds, run, swarm, write_trace, RunReport};
+pub use swarm::{check_seeds, run, run_with, swarm, write_trace, RunReport, Setup};
 pub use world::{Failure, Sim};

@@ -313,6 +313,17 @@ pub fn row(mutant: Mutant) -> Row {
                 "replication",
                 &[],
             ),
+            Mutant::ElectionTimerStorm => (
+                {
+                    let mut b = bounds(3, 1, 1);
+                    b.heartbeats = 1;
+                    b
+                },
+                "test-only control (a liveness bug): a leader, an entry and a heartbeat; every \
+                 append is rejected and resent at once, which must break no property",
+                "replication",
+                &[],
+            ),
         };
     // Three or four terms of elections with entries: too deep for breadth-first search, and
     // for depth-first search within the state budget; swarm-steered random walks meet them.
@@ -384,6 +395,7 @@ fn source(mutant: Mutant) -> &'static str {
         Mutant::SilentLeader | Mutant::SilentVote | Mutant::NextIndexUnderflow => {
             "issue 13 (items 1 and 10)"
         }
+        Mutant::ElectionTimerStorm => "issue 14 (a stuck simulation is a verdict)",
     }
 }
 

@@ -75,7 +75,22 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
         &["check", "--max-term", "0"],
         "--max-term must be at least 1",
     );
-    bad_usage(&["check", "--threads", "0"], "--threads must be at least 1");
+    bad_usage(
+        &["check", "--threads", "0"],
+        "--threads must be between 1 and 1024",
+    );
+    bad_usage(
+        &["check", "--threads", "100000"],
+        "--threads must be between 1 and 1024",
+    );
+    bad_usage(
+        &["check", "--entry", "no-such-entry"],
+        "no configuration 'no-such-entry' in the default suite",
+    );
+    bad_usage(
+        &["check", "--servers", "3", "--entry", "lossy"],
+        "--suite and --entry run configurations of a suite: give them no bound flags",
+    );
     bad_usage(
         &["check", "--max-memory", "0"],
         "--max-memory must be at least 1",
@@ -90,6 +105,13 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
     );
     bad_usage(&["explore", "--servers", "0"], "--servers must be 1 to 5");
     bad_usage(&["nonsense"], "unrecognized subcommand 'nonsense'");
+}
+
+#[test]
+fn version_is_printed() {
+    let o = model(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("model "));
 }
 
 #[test]
@@ -239,13 +261,18 @@ fn goals_the_bounds_rule_out_are_not_applicable_and_do_not_fail() {
 /// Four servers under the default three messages in flight elect but cannot commit: the run
 /// names the bounds that refused transitions instead of only saying FAILED.
 #[test]
-fn an_unreached_goal_names_the_bounds_that_refused_transitions() {
+fn an_unreached_goal_names_the_bound_that_kept_it_out_of_reach() {
     let o = model(&["check", "--servers", "4"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("NOT reached: an entry is committed"), "{out}");
     assert!(
         out.contains("which may keep them out of reach: --max-term, --restarts, --max-in-flight"),
+        "{out}"
+    );
+    // The probe's walks say which one: the broadcast needs more messages in flight.
+    assert!(
+        out.contains("an entry is committed: reached by walks once --max-in-flight is raised"),
         "{out}"
     );
 }

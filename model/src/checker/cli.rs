@@ -11,6 +11,7 @@ use std::time::Duration;
 #[derive(Parser, Debug)]
 #[command(
     name = "model",
+    version,
     about = "Checks the Raft core: model checking (check, explore), trace replay, simulation"
 )]
 pub struct Cli {
@@ -175,6 +176,9 @@ pub struct CheckArgs {
     pub out: PathBuf,
 }
 
+/// More checker threads than this is a typo, not a machine: each thread is a real OS thread.
+const MAX_THREADS: usize = 1024;
+
 impl CheckArgs {
     /// The core's configuration: the model flags' and, with `mutants`, the planted mutant.
     pub fn config(&self) -> Result<Config, String> {
@@ -194,8 +198,8 @@ impl CheckArgs {
     }
 
     pub fn limits(&self) -> Result<RunLimits, String> {
-        if self.threads == 0 {
-            return Err("--threads must be at least 1".into());
+        if self.threads == 0 || self.threads > MAX_THREADS {
+            return Err(format!("--threads must be between 1 and {MAX_THREADS}"));
         }
         let strategy = match self.strategy {
             StrategyArg::Bfs => Strategy::Bfs,

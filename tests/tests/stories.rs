@@ -1,0 +1,59 @@
+//! Golden stories: two bug-zoo counterexamples replayed under their mutants must tell exactly
+//! the story in `tests/golden/<mutant>.txt`. `UPDATE_GOLDEN=1 cargo test -p acceptance --test
+//! stories` rewrites the files after an intended change (review the diff).
+
+use raft_core::Trace;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Replay `tests/regressions/<name>.json` and compare its story with `tests/golden/<name>.txt`.
+fn pin(name: &str) {
+    let trace_path = root().join("regressions").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&trace_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", trace_path.display()));
+    let trace = Trace::from_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let story = trace.replay().expect("replays").story();
+    let golden = root().join("golden").join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &story).unwrap_or_else(|e| panic!("{}: {e}", golden.display()));
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden)
+        .unwrap_or_else(|e| panic!("{}: {e} (write it with UPDATE_GOLDEN=1)", golden.display()));
+    assert!(
+        story == expected,
+        "the story of {name} changed (UPDATE_GOLDEN=1 rewrites {}):\n{story}",
+        golden.display()
+    );
+}
+
+/// Figure 8: an entry of an earlier term committed by counting its replicas, then lost to the
+/// next leader.
+#[test]
+fn the_figure_8_story() {
+    pin("commit_prev_term_by_count");
+}
+
+/// A stale AppendEntries truncates the leader's own log.
+#[test]
+fn the_stale_append_story() {
+    pin("stale_append_truncates_leader");
+}
+
+/// Every message a story delivers, drops or duplicates is named, never a position.
+#[test]
+fn the_figure_8_story_names_every_message_and_ends_explained() {
+    let text = std::fs::read_to_string(root().join("golden/commit_prev_term_by_count.txt"))
+        .expect("the golden story");
+    assert!(!text.contains("Deliver {"), "{text}");
+    assert!(!text.contains("Some("), "{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("VIOLATED after step 20: Leader Completeness"),
+        "{last}"
+    );
+    assert!(last.contains("Figure 8"), "{last}");
+}

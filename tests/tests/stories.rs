@@ -9,13 +9,17 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Replay `tests/regressions/<name>.json` and compare its story with `tests/golden/<name>.txt`.
-fn pin(name: &str) {
-    let trace_path = root().join("regressions").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&trace_path)
-        .unwrap_or_else(|e| panic!("{}: {e}", trace_path.display()));
+/// The story of `tests/regressions/<name>.json`, replayed under the mutant it records.
+fn story(name: &str) -> String {
+    let path = root().join("regressions").join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let trace = Trace::from_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let story = trace.replay().expect("replays").story();
+    trace.replay().expect("replays").story()
+}
+
+/// Compare the story of `name` with `tests/golden/<name>.txt`.
+fn pin(name: &str) {
+    let story = story(name);
     let golden = root().join("golden").join(format!("{name}.txt"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden, &story).unwrap_or_else(|e| panic!("{}: {e}", golden.display()));
@@ -43,11 +47,11 @@ fn the_stale_append_story() {
     pin("stale_append_truncates_leader");
 }
 
-/// Every message a story delivers, drops or duplicates is named, never a position.
+/// Every message the Figure 8 story delivers is named, never a position; no debug text; it ends
+/// with the explanation.
 #[test]
 fn the_figure_8_story_names_every_message_and_ends_explained() {
-    let text = std::fs::read_to_string(root().join("golden/commit_prev_term_by_count.txt"))
-        .expect("the golden story");
+    let text = story("commit_prev_term_by_count");
     assert!(!text.contains("Deliver {"), "{text}");
     assert!(!text.contains("Some("), "{text}");
     let last = text.lines().last().unwrap_or_default();

@@ -19,11 +19,12 @@ const LEGEND: &str = "roles: F follower, C candidate, L leader, - down; `*` mark
 /// states as the replay, without the replay keeping a cluster per step).
 pub fn tell(replay: &Replay) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} servers; {LEGEND}",
-        replay.start.config().cluster_size
-    );
+    let config = replay.start.config();
+    #[cfg(feature = "mutants")]
+    if let Some(m) = config.mutant {
+        let _ = writeln!(s, "bug-zoo mutant: {}", m.name());
+    }
+    let _ = writeln!(s, "{} servers; {LEGEND}", config.cluster_size);
     let _ = writeln!(s, "start");
     servers(&mut s, None, &replay.start);
     let mut before = replay.start.clone();

@@ -55,6 +55,9 @@ pub fn tell(replay: &Replay) -> String {
             for env in after.network() {
                 let _ = writeln!(s, "    {}", words::envelope(env));
             }
+            if after.network().is_empty() {
+                let _ = writeln!(s, "    nothing");
+            }
             let at = explain::Moment {
                 step: k + 1,
                 before: &before,
@@ -164,7 +167,7 @@ impl Shown {
             .filter(|(name, _)| self.up || *name != "commit")
             .map(|(name, value)| format!("{name}={value}"))
             .collect();
-        let persisted = if self.up { "" } else { "persisted " };
+        let persisted = if self.up { "" } else { "down, persisted " };
         format!("{} {persisted}{}", self.role, fields.join(" "))
     }
 

@@ -107,6 +107,7 @@ pub fn message(msg: &Message) -> String {
         } => format!(
             "InstallSnapshot t{term} last={last_included_index}/t{last_included_term} {}",
             match decode_service(data) {
+                Ok(commands) if commands.len() == 1 => "(1 command)".into(),
                 Ok(commands) => format!("({} commands)", commands.len()),
                 Err(_) => format!("({} bytes)", data.len()),
             }

@@ -61,3 +61,29 @@ fn the_figure_8_story_names_every_message_and_ends_explained() {
     );
     assert!(last.contains("Figure 8"), "{last}");
 }
+
+/// Every zoo counterexample's story is free of Rust debug text and ends with its violation
+/// explained: the property in the paper's words, then what the run did against it.
+#[test]
+fn every_zoo_story_ends_explained_without_debug_text() {
+    let dir = root().join("regressions");
+    let mut told = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/regressions exists") {
+        let path = entry.expect("a directory entry").path();
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let story = story(name);
+        for debug in ["Some(", "None", " { ", "Deliver", "Entry {"] {
+            assert!(!story.contains(debug), "{name}: {debug:?} in\n{story}");
+        }
+        let last = story.lines().last().unwrap_or_default();
+        assert!(last.starts_with("VIOLATED after step "), "{name}: {last}");
+        assert!(
+            last.contains("Yet ") || last.contains("yet "),
+            "{name}: {last}"
+        );
+        told += 1;
+    }
+    assert!(told >= 2, "the zoo's counterexamples are there");
+}

@@ -3,6 +3,7 @@
 //! the cluster driver deterministically, to the same states and the same verdict.
 
 use crate::driver::cluster::{Cluster, Op, Outcome};
+use crate::driver::story;
 use crate::judge::invariants::{Property, Situation, Violation};
 use crate::protocol::config::Config;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,8 @@ pub struct ReplayStep {
 /// The result of replaying a trace.
 #[derive(Clone, Debug)]
 pub struct Replay {
+    /// The cluster before the first operation (the story re-runs the steps from it).
+    pub start: Cluster,
     pub steps: Vec<ReplayStep>,
     /// The first violation and the (0-based) operation that caused it; replay stops there.
     pub violation: Option<(usize, Violation)>,
@@ -132,6 +135,7 @@ impl Trace {
     pub fn replay(&self) -> Result<Replay, TraceError> {
         let mut cluster = Cluster::new(self.config.clone())
             .map_err(|e| TraceError(format!("invalid config: {e}")))?;
+        let start = cluster.clone();
         let mut steps = Vec::with_capacity(self.ops.len());
         let mut violation = None;
         for (k, op) in self.ops.iter().enumerate() {
@@ -148,6 +152,7 @@ impl Trace {
             }
         }
         Ok(Replay {
+            start,
             steps,
             violation,
             reached: cluster.reached(),
@@ -157,22 +162,9 @@ impl Trace {
 }
 
 impl Replay {
-    /// The replay as a story: each operation, then every server's state.
+    /// The replay as a story a learner can follow (`story::tell`): each operation in words,
+    /// every server after it with what changed marked, and the violation explained.
     pub fn story(&self) -> String {
-        let mut s = String::new();
-        for (k, step) in self.steps.iter().enumerate() {
-            s.push_str(&format!(
-                "step {}: {:?} ({:?})\n{}",
-                k + 1,
-                step.op,
-                step.outcome,
-                step.state
-            ));
-        }
-        match &self.violation {
-            Some((k, v)) => s.push_str(&format!("VIOLATED after step {}: {v}\n", k + 1)),
-            None => s.push_str("no property violated\n"),
-        }
-        s
+        story::tell(self)
     }
 }

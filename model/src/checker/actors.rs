@@ -12,7 +12,7 @@ use raft_core::{
 use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network, Out};
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// The checked model: servers only; the ghost lives in each actor, so no model-wide history.
@@ -178,6 +178,8 @@ impl ServerState {
 }
 
 pub struct RaftActor {
+    /// Which model the actor belongs to (its steps are cached under it).
+    pub model: u64,
     pub config: Config,
     pub max_term: Term,
     pub proposals: u8,
@@ -228,16 +230,112 @@ const TIMERS: [ModelTimer; 3] = [
     ModelTimer::Propose,
 ];
 
+/// What one step did to a server, so that it can be replayed: the state after, the save, the
+/// sends in order and the timer re-armed.
+struct Effect {
+    after: After,
+    save: Option<Saved>,
+    sends: Vec<(Id, Wire)>,
+    timer: Option<ModelTimer>,
+}
+
+impl Effect {
+    /// Do to `state` and `o` what the step did.
+    fn replay(&self, state: &mut Cow<ServerState>, o: &mut Out<RaftActor>) {
+        if let Some(saved) = &self.save {
+            o.save(saved.clone());
+        }
+        for (to, msg) in &self.sends {
+            o.send(*to, msg.clone());
+        }
+        if let Some(t) = self.timer {
+            o.set_timer(t, stateright::actor::model_timeout());
+        }
+        match &self.after {
+            After::Same => {}
+            After::Consumed => *state = Cow::Owned(ServerState::clone(state)),
+            After::Became(next) => *state = Cow::Owned(ServerState::clone(next)),
+        }
+    }
+}
+
+enum After {
+    /// Nothing changed and a timer fired: stateright's no-op.
+    Same,
+    /// Nothing changed, but the message is consumed (see `RaftActor::effect`).
+    Consumed,
+    Became(Arc<ServerState>),
+}
+
+/// What a step depends on besides the actor's settings: the server (by its digest, as the
+/// search tells servers apart) and the input, a timer or a message from a sender.
+#[derive(PartialEq, Eq, Hash)]
+struct StepKey {
+    model: u64,
+    id: u8,
+    server: u64,
+    input: StepInput,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+enum StepInput {
+    Timer(ModelTimer),
+    Message(u8, Wire),
+}
+
+/// Each thread's steps already taken: a step is a function of its key, and the search takes
+/// the same one from many states (they differ elsewhere), so the core steps each once. Emptied
+/// when full, to bound its memory.
+type Steps = std::collections::HashMap<StepKey, Effect, ahash::RandomState>;
+
+/// The most steps a thread keeps (each holds the server state it leads to).
+const STEPS_CAPACITY: usize = 1 << 14;
+
+thread_local! {
+    static STEPS: std::cell::RefCell<Steps> = std::cell::RefCell::default();
+}
+
+/// Tells models apart in the step cache (their actors' settings and core differ).
+static MODELS: AtomicU64 = AtomicU64::new(0);
+
 impl RaftActor {
-    /// Step `input` on `state`'s node, record it in the history and turn the output into
-    /// saves and sends. Leaves `state` borrowed (a no-op for the checker) when nothing changed.
+    /// Step `input` on `state`'s node (or replay that step, when it was taken before), record
+    /// it in the history and turn the output into saves and sends. Leaves `state` borrowed (a
+    /// no-op for the checker) when nothing changed.
     fn step(
         &self,
+        id: Id,
         state: &mut Cow<ServerState>,
-        input: Input,
-        timer: Option<ModelTimer>,
+        input: impl FnOnce() -> Input,
+        key: StepInput,
         o: &mut Out<Self>,
     ) {
+        let key = StepKey {
+            model: self.model,
+            id: usize::from(id) as u8,
+            server: state.digest(),
+            input: key,
+        };
+        STEPS.with(|steps| {
+            let mut steps = steps.borrow_mut();
+            if let Some(effect) = steps.get(&key) {
+                return effect.replay(state, o);
+            }
+            let timer = match key.input {
+                StepInput::Timer(t) => Some(t),
+                StepInput::Message(..) => None,
+            };
+            let effect = self.effect(state, input(), timer);
+            effect.replay(state, o);
+            if steps.len() >= STEPS_CAPACITY {
+                steps.clear();
+            }
+            steps.insert(key, effect);
+        });
+    }
+
+    /// What stepping `input` on `state` does.
+    fn effect(&self, state: &ServerState, input: Input, timer: Option<ModelTimer>) -> Effect {
         let before = &state.node;
         let mut node = before.clone();
         let proposing = matches!(input, Input::Propose(_));
@@ -247,16 +345,22 @@ impl RaftActor {
         let mut history = (*state.history).clone();
         history.observe_step(before, &node, &out);
         let history_changed = history != *state.history;
-        if node == *before && !history_changed && out.messages.is_empty() && out.persist.is_none() {
+        // Cheapest first: comparing whole nodes is the dearest test.
+        if out.messages.is_empty() && out.persist.is_none() && !history_changed && node == *before {
             // A timer that changes nothing is no step at all (re-arming it alone is stateright's
             // no-op). A message that changes nothing is still consumed (as in the driver):
             // owning the state tells stateright so, instead of leaving a message nobody will
             // ever act on in every later state.
-            match timer {
-                Some(t) => o.set_timer(t, stateright::actor::model_timeout()),
-                None => *state = Cow::Owned(ServerState::clone(state)),
-            }
-            return;
+            return Effect {
+                after: if timer.is_some() {
+                    After::Same
+                } else {
+                    After::Consumed
+                },
+                save: None,
+                sends: Vec::new(),
+                timer,
+            };
         }
         // A proposal that changed anything (accepted, or a buggy core acting on one it should
         // refuse) used up its command: the next one to this server differs. One refused
@@ -287,16 +391,19 @@ impl RaftActor {
         );
         // Persist before sending: stateright applies the save and the sends of one step
         // atomically, so nothing is sent that a crash could un-persist.
-        if persisted || history_changed || took || beat || compacted {
-            o.save(next.saved());
+        let save =
+            (persisted || history_changed || took || beat || compacted).then(|| next.saved());
+        let sends = out
+            .messages
+            .into_iter()
+            .map(|(to, msg)| (Id::from(to as usize), Wire(Arc::new(msg))))
+            .collect();
+        Effect {
+            after: After::Became(Arc::new(next)),
+            save,
+            sends,
+            timer,
         }
-        for (to, msg) in out.messages {
-            o.send(Id::from(to as usize), Wire(Arc::new(msg)));
-        }
-        if let Some(t) = timer {
-            o.set_timer(t, stateright::actor::model_timeout());
-        }
-        *state = Cow::Owned(next);
     }
 }
 
@@ -348,12 +455,13 @@ impl Actor for RaftActor {
         state
     }
 
-    fn on_msg(&self, _id: Id, state: &mut Cow<ServerState>, src: Id, msg: Wire, o: &mut Out<Self>) {
-        let input = Input::Receive {
+    fn on_msg(&self, id: Id, state: &mut Cow<ServerState>, src: Id, msg: Wire, o: &mut Out<Self>) {
+        let input = || Input::Receive {
             from: node_id(src),
-            msg: Arc::unwrap_or_clone(msg.0),
+            msg: Message::clone(&msg.0),
         };
-        self.step(state, input, None, o);
+        let key = StepInput::Message(node_id(src), msg.clone());
+        self.step(id, state, input, key, o);
     }
 
     fn on_timeout(
@@ -389,7 +497,7 @@ impl Actor for RaftActor {
                 return;
             }
         };
-        self.step(state, input, Some(*timer), o);
+        self.step(id, state, || input, StepInput::Timer(*timer), o);
     }
 }
 
@@ -417,8 +525,10 @@ fn build(config: &Config, bounds: &Bounds, sticky: bool) -> RaftModel {
         flags: Arc::new(Flags::new(sticky)),
         halt: Arc::default(),
     };
+    let model = MODELS.fetch_add(1, Ordering::Relaxed);
     ActorModel::new(cfg, NoHistory)
         .actors(config.ids().map(|_| RaftActor {
+            model,
             config: config.clone(),
             max_term: bounds.max_term,
             proposals: bounds.proposals,

@@ -7,6 +7,7 @@ use super::actors::{Action, RaftState};
 use super::boundary::{exceeded, BoundedModel};
 use super::compact::{Packed, Tables};
 use super::judged::Judged;
+use super::properties::Judgement;
 use super::symmetry;
 use super::visited::Visited;
 use stateright::actor::Network;
@@ -178,13 +179,14 @@ impl Search<'_> {
             // Its servers were judged already: whatever they show was found then.
             return false;
         }
+        let judgement = Judgement::of(state);
         let mut violated = false;
         for k in 0..self.properties.len() {
             if self.found[k].is_some() {
                 continue;
             }
             let p = &self.properties[k];
-            let holds = (p.condition)(self.model, state);
+            let holds = judgement.condition(self.model, k);
             let discovered = match p.expectation {
                 Expectation::Always => !holds,
                 Expectation::Sometimes => holds,

@@ -14,7 +14,7 @@ pub struct Judged {
     slots: Vec<Key>,
 }
 
-const SLOTS: usize = 1 << 13;
+const SLOTS: usize = 1 << 15;
 const USED: u8 = 0x80;
 
 impl Default for Judged {

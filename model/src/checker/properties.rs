@@ -197,32 +197,59 @@ fn verdicts(state: &RaftState) -> Verdicts {
     })
 }
 
-fn always<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
+/// Whether `PROPERTIES[k]` holds on a state with `verdicts` (first-found flags included).
+fn always_given(model: &BoundedModel, k: usize, verdicts: Verdicts) -> bool {
     let flags = &model.inner.cfg.flags;
-    if flags.sticky && flags.violated[K].load(Ordering::Relaxed) {
+    if flags.sticky && flags.violated[k].load(Ordering::Relaxed) {
         return true;
     }
-    let held = verdicts(state).held & (1 << K) != 0;
+    let held = verdicts.held & (1 << k) != 0;
     if !held {
-        flags.violated[K].store(true, Ordering::Relaxed);
+        flags.violated[k].store(true, Ordering::Relaxed);
     }
     held
 }
 
-fn sometimes<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
+/// Whether `SITUATIONS[k]` is reached on a state with `verdicts` (first-found flags included).
+fn sometimes_given(model: &BoundedModel, k: usize, verdicts: Verdicts) -> bool {
     let flags = &model.inner.cfg.flags;
-    if flags.sticky && flags.reached[K].load(Ordering::Relaxed) {
+    if flags.sticky && flags.reached[k].load(Ordering::Relaxed) {
         return false;
     }
     // Unreachable under these bounds: not worth a look at every state.
-    if !applicable(SITUATIONS[K], &model.inner.cfg.bounds) {
+    if !applicable(SITUATIONS[k], &model.inner.cfg.bounds) {
         return false;
     }
-    let reached = verdicts(state).reached & (1 << K) != 0;
+    let reached = verdicts.reached & (1 << k) != 0;
     if reached {
-        flags.reached[K].store(true, Ordering::Relaxed);
+        flags.reached[k].store(true, Ordering::Relaxed);
     }
     reached
+}
+
+fn always<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
+    always_given(model, K, verdicts(state))
+}
+
+fn sometimes<const K: usize>(model: &BoundedModel, state: &RaftState) -> bool {
+    sometimes_given(model, K, verdicts(state))
+}
+
+/// Every verdict on one state, looked up once: `condition(k)` answers as the `k`-th of
+/// `properties()` would (the same flags read and set), without a cache look-up per property.
+pub struct Judgement(Verdicts);
+
+impl Judgement {
+    pub fn of(state: &RaftState) -> Judgement {
+        Judgement(verdicts(state))
+    }
+
+    pub fn condition(&self, model: &BoundedModel, k: usize) -> bool {
+        match k.checked_sub(PROPERTIES.len()) {
+            None => always_given(model, k, self.0),
+            Some(s) => sometimes_given(model, s, self.0),
+        }
+    }
 }
 
 type Condition = fn(&BoundedModel, &RaftState) -> bool;

@@ -275,4 +275,6 @@ fn an_unreached_goal_names_the_bound_that_kept_it_out_of_reach() {
         out.contains("an entry is committed: reached by walks once --max-in-flight is raised"),
         "{out}"
     );
+    let quiet = stdout(&model(&["check", "--servers", "4", "--no-explain"]));
+    assert!(!quiet.contains("why not reached"), "{quiet}");
 }

@@ -153,6 +153,10 @@ pub struct CheckArgs {
     /// Turn symmetry reduction over server ids off (on for every strategy).
     #[arg(long)]
     pub no_symmetry: bool,
+    /// Do not explain unreached goals (by default, after an exhaustive run that leaves goals
+    /// unreached, a few seconds of walks per refusing bound say which bound kept them out).
+    #[arg(long)]
+    pub no_explain: bool,
     /// Go on past the first violation, to one shortest violation per property (otherwise the
     /// run stops there and the other properties are not checked past it).
     #[arg(long)]
@@ -336,7 +340,7 @@ pub fn run_check(args: &CheckArgs) -> i32 {
     println!("checking: {bounds}");
     let summary = super::check(&config, &bounds, &limits, &args.out);
     println!("{summary}");
-    if !summary.violated() && summary.exhaustive() && !summary.all_reached() {
+    if !args.no_explain && !summary.violated() && summary.exhaustive() && !summary.all_reached() {
         explain_unreached(&config, &bounds, &summary);
     }
     summary.exit_code()

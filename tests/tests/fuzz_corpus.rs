@@ -18,9 +18,16 @@ fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
+    // In a corpus only the checked-in seeds are the project's: what a local `cargo fuzz run`
+    // added there (ignored by git) is not replayed.
+    let ours = |p: &Path| {
+        kind != "corpus"
+            || p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("seed-"))
+    };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() && ours(p))
         .collect();
     files.sort();
     files

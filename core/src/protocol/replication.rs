@@ -282,7 +282,9 @@ impl Node {
             let next_index = if crate::mutant!(self.config, NextIndexUnderflow) {
                 p.next_index - 1 // "decrement nextIndex and retry", with no floor at 1
             } else {
-                leader_next.clamp(p.match_index + 1, last_index + 1)
+                // Into matchIndex+1 ..= lastIndex+1; the end of the log wins should the log
+                // ever end below matchIndex (only a bug does that), rather than a panic.
+                leader_next.max(p.match_index + 1).min(last_index + 1)
             };
             p.next_index = next_index;
             out.events.push(Event::BackedUp { peer, next_index });

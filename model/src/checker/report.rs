@@ -132,12 +132,15 @@ impl Counterexample {
             story: String::new(),
             error: None,
         };
-        if let Err(e) = c.write(cfg, &path, out_dir) {
-            c.error = Some(e);
-            return c;
-        }
+        let found = match c.write(cfg, &path, out_dir) {
+            Ok(trace) => trace,
+            Err(e) => {
+                c.error = Some(e);
+                return c;
+            }
+        };
         if !c.shortest {
-            if let Err(e) = c.shrink(path.len().saturating_sub(1)) {
+            if let Err(e) = c.shrink(&found, out_dir) {
                 c.error = Some(e);
                 return c;
             }
@@ -164,29 +167,23 @@ impl Counterexample {
         c
     }
 
-    /// Shrink the written trace (`found` steps long) in place by removing the operations the
-    /// violation does not need (`shrink`).
-    fn shrink(&mut self, found: usize) -> Result<(), String> {
-        let Some(file) = &self.file else {
-            return Ok(());
-        };
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let trace = Trace::from_json(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-        let shrunk = super::shrink::shrink(&trace);
-        if shrunk.ops.len() < trace.ops.len() {
-            let dir = file.parent().unwrap_or(Path::new("."));
-            self.file = Some(write_trace(dir, &shrunk)?);
+    /// Shrink the trace found (already written) by removing the operations the violation does
+    /// not need (`shrink`), and write the shorter one in its place.
+    fn shrink(&mut self, found: &Trace, out_dir: &Path) -> Result<(), String> {
+        let shrunk = super::shrink::shrink(found);
+        if shrunk.ops.len() < found.ops.len() {
+            self.file = Some(write_trace(out_dir, &shrunk)?);
+            self.found = Some(self.steps);
             self.steps = shrunk.ops.len();
-            self.found = Some(found);
         }
         Ok(())
     }
 
-    fn write(&mut self, cfg: &ModelCfg, path: &ModelPath, out_dir: &Path) -> Result<(), String> {
+    /// Write `path` as a trace file; the trace written.
+    fn write(&mut self, cfg: &ModelCfg, path: &ModelPath, out_dir: &Path) -> Result<Trace, String> {
         let trace = to_trace(cfg, path, Some(self.property))?;
         self.file = Some(write_trace(out_dir, &trace)?);
-        Ok(())
+        Ok(trace)
     }
 
     /// Replay the written file through the driver, as `replay FILE` would.

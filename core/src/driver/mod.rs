@@ -4,6 +4,7 @@
 pub mod cluster;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
+pub mod heal;
 mod story;
 #[cfg(feature = "proptest")]
 pub mod testkit;

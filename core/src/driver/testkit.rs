@@ -97,6 +97,12 @@ pub fn resolve(cluster: &Cluster, kind: Kind, act: Act, command: u64) -> Op {
 /// "proptest") and either the situations reached or the first violation (the trace then ends
 /// with the violating op).
 pub fn run(case: &Case) -> (Trace, Result<Vec<Situation>, Violation>) {
+    let (_, trace, result) = run_keeping(case);
+    (trace, result)
+}
+
+/// `run`, also handing back the cluster as the case left it.
+pub fn run_keeping(case: &Case) -> (Cluster, Trace, Result<Vec<Situation>, Violation>) {
     let mut cluster = Cluster::new(case.config.clone()).expect("valid config");
     let mut ops = Vec::with_capacity(case.acts.len());
     let mut result = Ok(());
@@ -126,5 +132,6 @@ pub fn run(case: &Case) -> (Trace, Result<Vec<Situation>, Violation>) {
         }
     }
     let trace = Trace::new("proptest", case.config.clone(), ops);
-    (trace, result.map(|()| cluster.reached()))
+    let result = result.map(|()| cluster.reached());
+    (cluster, trace, result)
 }

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod compact;
 pub mod counterexample;
 pub mod judged;
+pub mod liveness;
 pub mod probe;
 pub mod properties;
 pub mod report;

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compact;
 pub mod counterexample;
+pub mod explorer;
 pub mod judged;
 pub mod probe;
 pub mod properties;
@@ -17,6 +18,7 @@ pub mod shrink;
 pub mod suite;
 pub mod swarm;
 pub mod symmetry;
+pub mod view;
 pub mod visited;
 pub mod walk;
 

@@ -215,7 +215,7 @@ mod tests {
         let init = json(&get(port, "/.states/"));
         let text = init[0]["state"].as_str().expect("a state");
         assert!(
-            text.starts_with("   server  role      term  vote  commit  log\n"),
+            text.starts_with("   server  role      term  vote  commit  log  notes\n"),
             "{text}"
         );
         assert!(

@@ -9,12 +9,14 @@ use raft_core::{words, Role};
 use stateright::actor::{ActorModelAction, Id, Network};
 use std::fmt::Write as _;
 
-/// The table's columns; the last two only in a step's view.
-const HEADER: [&str; 7] = ["", "server", "role", "term", "vote", "commit", "log"];
+/// The table's columns: a step's mark, the server, its five cells, then notes (a candidate's
+/// votes, a leader's progress, a follower's leader; in a step's view, the old values).
+const HEADER: [&str; 8] = [
+    "", "server", "role", "term", "vote", "commit", "log", "notes",
+];
 
 /// One server's cells, from `role` to `log`, and what the row adds: a candidate's votes, a
 /// leader's nextIndex/matchIndex per follower, a follower's leader.
-#[derive(PartialEq)]
 struct Row {
     cells: [String; 5],
     notes: String,
@@ -421,7 +423,7 @@ pub(crate) mod tests {
         let leader = &path.last().expect("a path").0;
         assert_eq!(
             state(&m.inner.cfg.bounds, leader),
-            "   server  role      term  vote  commit  log\n\
+            "   server  role      term  vote  commit  log  notes\n\
              \x20  s0      leader    1     s0    0       []   s1 next=1 match=0, s2 next=1 match=0\n\
              \x20  s1      follower  1     s0    0       []\n\
              \x20  s2      follower  0     -     0       []\n\

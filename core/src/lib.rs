@@ -18,6 +18,7 @@ pub mod protocol;
 // The modules under their short names (`raft_core::node`, `raft_core::invariants`, ...).
 #[cfg(feature = "arbitrary")]
 pub use driver::fuzzing;
+pub use driver::story::words;
 #[cfg(feature = "proptest")]
 pub use driver::testkit;
 pub use driver::{cluster, heal, trace};

@@ -5,7 +5,7 @@ pub mod cluster;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
 pub mod heal;
-mod story;
+pub mod story;
 #[cfg(feature = "proptest")]
 pub mod testkit;
 pub mod trace;

@@ -3,7 +3,7 @@
 //! the messages the step sent, and at the end the violation explained in the paper's words.
 
 mod explain;
-mod words;
+pub mod words;
 
 use crate::driver::cluster::{Cluster, Op, Outcome};
 use crate::driver::trace::Replay;

@@ -441,10 +441,10 @@ pub fn run_explore(args: &ExploreArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return usage_error(&e),
     };
-    let model = super::boundary::BoundedModel::new(
+    let model = super::explorer::ExplorerModel::new(super::boundary::BoundedModel::new(
         super::actors::build_model_unflagged(&args.model.config(), &bounds),
         false,
-    );
+    ));
     let address = format!("127.0.0.1:{}", args.port);
     if let Err(e) = std::net::TcpListener::bind(&address) {
         eprintln!("error: cannot serve on {address}: {e}");

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compact;
 pub mod counterexample;
+pub mod explorer;
 pub mod judged;
 pub mod liveness;
 pub mod probe;
@@ -18,6 +19,7 @@ pub mod shrink;
 pub mod suite;
 pub mod swarm;
 pub mod symmetry;
+pub mod view;
 pub mod visited;
 pub mod walk;
 

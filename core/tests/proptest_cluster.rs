@@ -9,15 +9,19 @@ use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestError, Te
 use raft_core::testkit::{case, run};
 use raft_core::{Config, Situation, Trace, Violation};
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Cases per cluster size when `PROPTEST_CASES` is not set: thousands, a few seconds.
 const DEFAULT_CASES: u32 = 2500;
 
-/// Write a counterexample trace under `<workspace>/counterexamples/`; its path.
-fn write_trace(trace: &Trace, name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../counterexamples");
-    std::fs::create_dir_all(&dir).expect("create counterexamples/");
+/// Where a real finding's trace goes: `<workspace>/counterexamples/`.
+fn findings() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../counterexamples")
+}
+
+/// Write a counterexample trace in `dir`; its path.
+fn write_trace(dir: &Path, trace: &Trace, name: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create the counterexamples directory");
     let path = dir.join(format!("{name}.json"));
     std::fs::write(&path, trace.to_json()).expect("write the trace");
     path.canonicalize().unwrap_or(path)
@@ -57,12 +61,13 @@ impl Shares {
 }
 
 /// Run `cases` random cases on `cluster_size` servers (`plant` may alter each configuration).
-/// On a violation: the path of the shrunk trace, written as `proptest-{label}-...json`, and the
-/// violation it replays to.
+/// On a violation: the path of the shrunk trace, written in `dir` as `proptest-{label}-...json`,
+/// and the violation it replays to.
 fn check(
     cluster_size: u8,
     cases: u32,
     label: &str,
+    dir: &Path,
     plant: fn(&mut Config),
 ) -> Result<Shares, (PathBuf, Violation)> {
     let mut runner = TestRunner::new(RunnerConfig {
@@ -96,7 +101,7 @@ fn check(
             let mut trace = trace;
             trace.expect = Some(violation.property);
             let name = format!("proptest-{label}-{}", violation.property);
-            Err((write_trace(&trace, &name), violation))
+            Err((write_trace(dir, &trace, &name), violation))
         }
         Err(e) => panic!("proptest aborted: {e}"),
     }
@@ -106,7 +111,7 @@ fn check_and_report(cluster_size: u8) {
     let started = std::time::Instant::now();
     let cases = cases();
     let label = format!("{cluster_size}-servers");
-    let shares = match check(cluster_size, cases, &label, |_| {}) {
+    let shares = match check(cluster_size, cases, &label, &findings(), |_| {}) {
         Ok(s) => s,
         Err((path, v)) => panic!(
             "{cluster_size} servers: {v}\nminimal trace written to {}\nreplay: cargo run -p model -- replay {}",
@@ -155,7 +160,9 @@ fn random_operations_on_five_servers_violate_nothing() {
 #[cfg(feature = "mutants")]
 #[test]
 fn harness_finds_shrinks_and_writes_a_planted_bug() {
-    let planted = check(3, 2000, "planted-quorum-half-inclusive", |c| {
+    // A planted bug is no finding: its trace goes to a temporary directory.
+    let dir = std::env::temp_dir().join("raft-proptest-planted");
+    let planted = check(3, 2000, "planted-quorum-half-inclusive", &dir, |c| {
         c.mutant = Some(raft_core::Mutant::QuorumHalfInclusive)
     });
     let Err((path, violation)) = planted else {

@@ -250,7 +250,10 @@ mod tests {
         c.apply(&Op::ElectionTimeout { node: 1 }).expect("correct");
         let healing = heals(&mut c);
         assert_eq!(healing.stall, None);
-        let top = (0..3).filter_map(|id| c.node(id)).map(|n| n.current_term()).max();
+        let top = (0..3)
+            .filter_map(|id| c.node(id))
+            .map(|n| n.current_term())
+            .max();
         assert!(top >= Some(2));
     }
 

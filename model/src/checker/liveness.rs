@@ -159,8 +159,8 @@ mod tests {
         let Some((3, Stall::Storm, Ok(path))) = &run.stall else {
             panic!("expected a storm on 3 servers, got: {run}");
         };
-        let trace = Trace::from_json(&std::fs::read_to_string(path).expect("written"))
-            .expect("parses");
+        let trace =
+            Trace::from_json(&std::fs::read_to_string(path).expect("written")).expect("parses");
         assert_eq!(trace.config.mutant, config.mutant);
         assert!(trace.replay().is_ok());
     }

@@ -20,7 +20,7 @@ pub mod protocol;
 pub use driver::fuzzing;
 #[cfg(feature = "proptest")]
 pub use driver::testkit;
-pub use driver::{cluster, trace};
+pub use driver::{cluster, story, trace};
 pub use judge::{history, incremental, invariants, service};
 pub use protocol::{config, log, message, mutants, node, types};
 

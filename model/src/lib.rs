@@ -5,3 +5,4 @@
 pub mod checker;
 pub mod sim;
 pub mod zoo;
+pub mod flags;

@@ -4,7 +4,7 @@
 pub mod cluster;
 #[cfg(feature = "arbitrary")]
 pub mod fuzzing;
-mod story;
+pub mod story;
 #[cfg(feature = "proptest")]
 pub mod testkit;
 pub mod trace;

@@ -74,8 +74,14 @@ pub fn tell_to(config: &Config, ops: &[Op], out: &mut dyn Write) -> io::Result<T
         writeln!(out, "step {}: {said}{}", k + 1, why(op, outcome))?;
         if outcome == Outcome::Skipped {
             if told.idle < IDLE_DESCRIBED {
+                let what = match *op {
+                    Op::Deliver { msg } => format!("deliver message #{msg}"),
+                    Op::Drop { msg } => format!("drop message #{msg}"),
+                    Op::Duplicate { msg } => format!("duplicate message #{msg}"),
+                    _ => said.clone(),
+                };
                 told.idle_described.push(format!(
-                    "operation {} ({said}) did nothing: {}",
+                    "operation {} ({what}) did nothing: {}",
                     k + 1,
                     idle_reason(op, in_flight)
                 ));

@@ -4,8 +4,8 @@
 
 mod random_ops;
 
-use random_ops::{random_op, SplitMix64};
 use raft_core::{Cluster, Config, Situation, Trace};
+use random_ops::{random_op, SplitMix64};
 use std::time::{Duration, Instant};
 
 fn main() {

@@ -40,6 +40,9 @@ mod tests {
         );
         let count = whole::<u64>(0, u64::MAX);
         assert_eq!(count("18446744073709551615"), Ok(u64::MAX));
-        assert_eq!(count("18446744073709551616"), Err("must be 0 or more".into()));
+        assert_eq!(
+            count("18446744073709551616"),
+            Err("must be 0 or more".into())
+        );
     }
 }

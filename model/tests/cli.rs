@@ -90,13 +90,22 @@ fn bad_bounds_exit_2_with_one_line() {
 /// tip, the usage line; a negative or out-of-range number names its flag and the range.
 #[test]
 fn flags_clap_rejects_keep_clap_s_message() {
-    let err = clap_error(&["replay"], "the following required arguments were not provided");
+    let err = clap_error(
+        &["replay"],
+        "the following required arguments were not provided",
+    );
     assert!(err.contains("<FILE>"), "{err}");
     assert!(err.contains("Usage: model replay <FILE>"), "{err}");
     let err = clap_error(&["chek"], "unrecognized subcommand 'chek'");
-    assert!(err.contains("a similar subcommand exists: 'check'"), "{err}");
+    assert!(
+        err.contains("a similar subcommand exists: 'check'"),
+        "{err}"
+    );
     clap_error(&["nonsense"], "unrecognized subcommand 'nonsense'");
-    clap_error(&["check", "--frobnicate"], "unexpected argument '--frobnicate'");
+    clap_error(
+        &["check", "--frobnicate"],
+        "unexpected argument '--frobnicate'",
+    );
     clap_error(
         &["check", "--servers", "-1"],
         "invalid value '-1' for '--servers <SERVERS>': must be 1 to 5",
@@ -133,11 +142,23 @@ fn flags_clap_rejects_keep_clap_s_message() {
         "invalid value 'many' for '--snapshots <SNAPSHOTS>': expected a whole number",
     );
     clap_error(&["mutants", "--threads", "0"], "for '--threads <THREADS>'");
-    clap_error(&["sim", "--jobs", "0"], "invalid value '0' for '--jobs <JOBS>'");
-    clap_error(&["sim", "--jobs", "100000"], "invalid value '100000' for '--jobs <JOBS>'");
-    clap_error(&["sim", "--seeds", "-3"], "invalid value '-3' for '--seeds <SEEDS>'");
+    clap_error(
+        &["sim", "--jobs", "0"],
+        "invalid value '0' for '--jobs <JOBS>'",
+    );
+    clap_error(
+        &["sim", "--jobs", "100000"],
+        "invalid value '100000' for '--jobs <JOBS>'",
+    );
+    clap_error(
+        &["sim", "--seeds", "-3"],
+        "invalid value '-3' for '--seeds <SEEDS>'",
+    );
     clap_error(&["sim", "--max-events", "0"], "for '--max-events <N>'");
-    clap_error(&["sim", "--frobnicate"], "unexpected argument '--frobnicate'");
+    clap_error(
+        &["sim", "--frobnicate"],
+        "unexpected argument '--frobnicate'",
+    );
 }
 
 #[test]
@@ -262,11 +283,22 @@ fn replay_of_a_raw_fuzz_input_says_how_to_replay_it() {
 /// `sim` says which seeds it ran, and lists its scenarios.
 #[test]
 fn sim_names_the_seeds_it_ran() {
-    let o = model(&["sim", "--scenario", "InitialElection3A", "--seeds", "2", "--seed", "5"]);
+    let o = model(&[
+        "sim",
+        "--scenario",
+        "InitialElection3A",
+        "--seeds",
+        "2",
+        "--seed",
+        "5",
+    ]);
     let (out, err) = (stdout(&o), stderr(&o));
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
     assert!(err.contains("seeds 5..=6: 2 runs"), "{err}");
-    assert!(out.contains("total: 2 runs (seeds 5..=6), 0 failed"), "{out}");
+    assert!(
+        out.contains("total: 2 runs (seeds 5..=6), 0 failed"),
+        "{out}"
+    );
     let list = stdout(&model(&["sim", "--list"]));
     assert!(list.contains("InitialElection3A (3 servers)"), "{list}");
 }

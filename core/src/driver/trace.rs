@@ -95,7 +95,9 @@ impl Trace {
     pub fn from_json(text: &str) -> Result<Trace, TraceError> {
         let value: Header = serde_json::from_str(text).map_err(|e| {
             TraceError(if e.is_data() {
-                format!("not a trace file: expected a JSON object with \"format\": \"{TRACE_FORMAT}\"")
+                format!(
+                    "not a trace file: expected a JSON object with \"format\": \"{TRACE_FORMAT}\""
+                )
             } else {
                 format!("not valid JSON: {e}")
             })

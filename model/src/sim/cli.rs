@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 /// The flags of `sim`.
 #[derive(Args, Debug)]
-#[command(after_help = "A failing seed prints the seed and writes its trace (raft-trace JSON) \
+#[command(
+    after_help = "A failing seed prints the seed and writes its trace (raft-trace JSON) \
     to --out; `sim --scenario NAME --seed S` reproduces it exactly and `replay FILE` re-checks \
-    its invariants. Exit 0: every run passed; 1: some seed failed; 2: bad flags.")]
+    its invariants. Exit 0: every run passed; 1: some seed failed; 2: bad flags."
+)]
 pub struct SimArgs {
     /// One scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its 2026 variants), a range
     /// of parts (3A-3C), or all of them.

@@ -132,7 +132,12 @@ pub fn swarm(
     let runs = len * u128::from(seeds.end.saturating_sub(seeds.start));
     let work = |k: usize| -> Option<(&'static Scenario, u64)> {
         let k = k as u128;
-        (k < runs).then(|| (scenarios[(k % len) as usize], seeds.start + (k / len) as u64))
+        (k < runs).then(|| {
+            (
+                scenarios[(k % len) as usize],
+                seeds.start + (k / len) as u64,
+            )
+        })
     };
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, RunReport)>> = Mutex::new(Vec::new());

@@ -311,7 +311,11 @@ fn show_counterexample(shown: &Outcome) {
             println!("   replay it: {REPLAY} {}", file.display());
         }
     }
-    let default = shown.default_check.as_ref().into_iter().flat_map(|run| &run.runs);
+    let default = shown
+        .default_check
+        .as_ref()
+        .into_iter()
+        .flat_map(|run| &run.runs);
     for file in default.filter_map(|r| r.summary.counterexample.as_ref()?.file.as_ref()) {
         println!("== {name}: the default check's trace: {}", file.display());
         println!("   replay it: {REPLAY} {}", file.display());

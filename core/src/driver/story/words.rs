@@ -36,7 +36,10 @@ fn run(first: Index, es: &[Entry]) -> Vec<String> {
     let skipped = es.len() - 1 - tail;
     let from = first + 1;
     let to = from + skipped as Index - 1;
-    let mut parts = vec![entry(first, &es[0]), format!("({from}..={to}: {skipped} more)")];
+    let mut parts = vec![
+        entry(first, &es[0]),
+        format!("({from}..={to}: {skipped} more)"),
+    ];
     parts.extend(all.skip(1 + skipped).map(|(i, e)| entry(i, e)));
     parts
 }

@@ -9,11 +9,10 @@ mod words;
 use crate::driver::cluster::{Cluster, Op, Outcome};
 use crate::driver::trace::Replay;
 use crate::judge::invariants::{Situation, Violation};
-use crate::protocol::config::Config;
 use crate::protocol::log::Log;
 use crate::protocol::node::Role;
 use crate::protocol::types::NodeId;
-use std::io::{self, Write};
+use std::fmt::{self, Write};
 
 /// The legend printed first.
 const LEGEND: &str = "roles: F follower, C candidate, L leader, - down; `*` marks a server the \
@@ -38,17 +37,17 @@ pub struct Told {
 /// The whole story of `replay` as a string (`tell_to`).
 pub fn tell(replay: &Replay) -> String {
     let ops: Vec<Op> = replay.steps.iter().map(|s| s.op.clone()).collect();
-    let mut out = Vec::new();
-    // Writing into memory cannot fail, and the story is ASCII but for logged commands' words.
-    let _ = tell_to(replay.start.config(), &ops, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    let mut out = String::new();
+    // Writing into a string cannot fail.
+    let _ = tell_to(&replay.start, &ops, &mut out);
+    out
 }
 
-/// Replay `ops` from a fresh cluster of `config`, writing the story to `out` step by step, and
+/// Replay `ops` from `start` (a fresh cluster), writing the story to `out` step by step, and
 /// checking every invariant after every operation; stops at the first violation. Memory: one
-/// cluster and a line per server, whatever the length of the trace.
-pub fn tell_to(config: &Config, ops: &[Op], out: &mut dyn Write) -> io::Result<Told> {
-    let start = Cluster::new(config.clone()).map_err(io::Error::other)?;
+/// cluster and a line per server, whatever the length of the trace. Fails only if `out` does.
+pub fn tell_to(start: &Cluster, ops: &[Op], out: &mut dyn Write) -> Result<Told, fmt::Error> {
+    let config = start.config();
     let mut told = Told::default();
     #[cfg(feature = "mutants")]
     if let Some(m) = config.mutant {
@@ -56,7 +55,7 @@ pub fn tell_to(config: &Config, ops: &[Op], out: &mut dyn Write) -> io::Result<T
     }
     writeln!(out, "{} servers; {LEGEND}", config.cluster_size)?;
     writeln!(out, "start")?;
-    let mut shown: Vec<Shown> = config.ids().map(|id| Shown::of(&start, id)).collect();
+    let mut shown: Vec<Shown> = config.ids().map(|id| Shown::of(start, id)).collect();
     for s in &shown {
         writeln!(out, "    s{} {}", s.id, s.line())?;
     }
@@ -138,7 +137,7 @@ pub fn tell_to(config: &Config, ops: &[Op], out: &mut dyn Write) -> io::Result<T
                 before: &before,
                 after: &cluster,
             };
-            let explained = explain::violation(&v, &at, &start, &ops[..=k]);
+            let explained = explain::violation(&v, &at, start, &ops[..=k]);
             writeln!(out, "VIOLATED after step {}: {explained}", k + 1)?;
             told.violation = Some((k, v));
             break;
@@ -302,7 +301,6 @@ impl Shown {
 mod tests {
     use crate::driver::cluster::Op;
     use crate::driver::trace::Trace;
-    use crate::protocol::config::Config;
 
     /// An election told step by step: the candidate's change marked, each delivery named.
     #[test]

@@ -475,16 +475,27 @@ pub fn run_replay(args: &ReplayArgs) -> i32 {
         trace.config.cluster_size,
         trace.ops.len()
     );
-    let stdout = std::io::stdout();
+    let start = match raft_core::Cluster::new(trace.config.clone()) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&format!("{file}: invalid config: {e}")),
+    };
     let told = if args.quiet {
         let mut last = LastLine::default();
-        let told = raft_core::story::tell_to(&trace.config, &trace.ops, &mut last);
-        print!("{}", String::from_utf8_lossy(&last.line));
-        told
+        let told = raft_core::story::tell_to(&start, &trace.ops, &mut last);
+        print!("{}", last.line);
+        told.map_err(|_| std::io::Error::other("cannot keep the last line"))
     } else {
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        let told = raft_core::story::tell_to(&trace.config, &trace.ops, &mut out);
-        told.and_then(|t| out.flush().map(|()| t))
+        let mut out = Lines {
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            error: None,
+        };
+        let told = raft_core::story::tell_to(&start, &trace.ops, &mut out);
+        let flushed = out.out.flush();
+        match (told, out.error, flushed) {
+            (Ok(t), None, Ok(())) => Ok(t),
+            (_, Some(e), _) | (_, None, Err(e)) => Err(e),
+            (Err(_), None, Ok(())) => Err(std::io::Error::other("the story could not be told")),
+        }
     };
     let told = match told {
         Ok(t) => t,
@@ -546,24 +557,37 @@ pub fn run_replay(args: &ReplayArgs) -> i32 {
 /// Keeps the last line written to it (`replay --quiet` prints only the story's last line).
 #[derive(Default)]
 struct LastLine {
-    line: Vec<u8>,
+    line: String,
     done: bool,
 }
 
-impl std::io::Write for LastLine {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        for &b in buf {
+impl std::fmt::Write for LastLine {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        for c in text.chars() {
             if self.done {
                 self.line.clear();
                 self.done = false;
             }
-            self.line.push(b);
-            self.done = b == b'\n';
+            self.line.push(c);
+            self.done = c == '\n';
         }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// The story's lines to an `io::Write`, keeping the first error (the story is told through
+/// `fmt::Write`: the core does no I/O).
+struct Lines<W: std::io::Write> {
+    out: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> std::fmt::Write for Lines<W> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.out.write_all(text.as_bytes()).map_err(|e| {
+            self.error.get_or_insert(e);
+            std::fmt::Error
+        })
     }
 }
 

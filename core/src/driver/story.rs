@@ -301,6 +301,7 @@ impl Shown {
 mod tests {
     use crate::driver::cluster::Op;
     use crate::driver::trace::Trace;
+    use crate::protocol::config::Config;
 
     /// An election told step by step: the candidate's change marked, each delivery named.
     #[test]

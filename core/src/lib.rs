@@ -21,7 +21,7 @@ pub use driver::fuzzing;
 pub use driver::story::words;
 #[cfg(feature = "proptest")]
 pub use driver::testkit;
-pub use driver::{cluster, heal, trace};
+pub use driver::{cluster, heal, story, trace};
 pub use judge::{history, incremental, invariants, service};
 pub use protocol::{config, log, message, mutants, node, types};
 

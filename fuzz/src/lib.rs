@@ -1,6 +1,7 @@
 //! The harness shared by the fuzz targets: the run configuration (with `--features mutants`, the
-//! mutant named by `RAFT_MUTANT`, read once), what a violation leaves behind (a trace file, then
-//! a panic naming the property), and the reach tally printed when the fuzzer exits.
+//! mutant named by `RAFT_MUTANT`, read once), what a violation leaves behind (a trace file that
+//! records the mutant, then a panic naming the property and how to reproduce it), a warning when
+//! an input is re-run without the mutant its finding needed, and the reach tally at exit.
 
 use raft_core::fuzzing::{Finding, Reach, Scenario};
 use raft_core::{Cluster, Config, Situation};
@@ -24,7 +25,7 @@ pub fn init() {
     if let Some(m) = config.mutant {
         eprintln!("raft-fuzz: running mutant {}", m.name());
     }
-    let _ = config;
+    warn_without_mutant(config);
     extern "C" fn print_reach() {
         if let Ok(reach) = REACH.lock() {
             eprint!("raft-fuzz: {reach}");
@@ -88,6 +89,60 @@ fn fail(message: &str) -> ! {
     std::process::exit(2)
 }
 
+/// libFuzzer's "Reproduce with" line for a crash is `cargo fuzz run TARGET ARTIFACT`: under a
+/// mutant, that runs the input against the correct core, where it passes. When inputs are run
+/// one by one (files on the command line) without a mutant, say which mutants the findings
+/// recorded in the traces directory were made under, and the line that reproduces them.
+fn warn_without_mutant(config: &Config) {
+    #[cfg(feature = "mutants")]
+    if config.mutant.is_some() {
+        return;
+    }
+    let _ = config;
+    let inputs: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && std::path::Path::new(a).is_file())
+        .collect();
+    if inputs.is_empty() {
+        return;
+    }
+    let dir = traces_root();
+    // Traces sit in the directory itself ($RAFT_FUZZ_TRACES) or in one per target.
+    let files = |d: &std::path::Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let mut mutants: Vec<String> = files(&dir)
+        .into_iter()
+        .flat_map(|p| if p.is_dir() { files(&p) } else { vec![p] })
+        .filter_map(|trace| recorded_mutant(&std::fs::read_to_string(trace).ok()?))
+        .collect();
+    mutants.sort();
+    mutants.dedup();
+    if mutants.is_empty() {
+        return;
+    }
+    eprintln!(
+        "raft-fuzz: warning: running {} without a bug-zoo mutant, but {} records findings under \
+         {}; such an input reproduces only under its mutant: RAFT_MUTANT=<mutant> cargo fuzz \
+         run --features mutants <target> <input>",
+        inputs.join(", "),
+        dir.display(),
+        mutants.join(", ")
+    );
+}
+
+/// The mutant a trace's configuration names (`"mutant": "name"` in the JSON), if any.
+fn recorded_mutant(json: &str) -> Option<String> {
+    let (_, rest) = json.split_once("\"mutant\":")?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    rest.split_once('"').map(|(name, _)| name.to_string())
+}
+
 fn report(finding: &Finding) -> ! {
     let property = finding.violation.property;
     let json = finding.trace.to_json();
@@ -97,9 +152,16 @@ fn report(finding: &Finding) -> ! {
     } else {
         ""
     };
+    let target = finding.trace.origin.trim_start_matches("fuzz/");
+    let reproduce = mutant_env().map_or(String::new(), |(name, value)| {
+        format!(
+            "\nfound under {name}={value}: libFuzzer's \"Reproduce with\" line below needs it, as \
+             in `{name}={value} cargo fuzz run --features mutants {target} <the crash file>`"
+        )
+    });
     match written {
         Ok(path) => panic!(
-            "{property}: {}\ntrace: {}\nreplay it: cargo run -p model{features} -- replay {}",
+            "{property}: {}\ntrace: {}\nreplay it: cargo run -p model{features} -- replay {}{reproduce}",
             finding.violation,
             path.display(),
             path.display()
@@ -111,15 +173,28 @@ fn report(finding: &Finding) -> ! {
     }
 }
 
-/// `$RAFT_FUZZ_TRACES/` or `fuzz/artifacts/traces/<target>/` (not `artifacts/<target>/`, where
-/// cargo-fuzz would list it as a failing input), named by a hash of the trace.
+/// The mutant this run plants, as its environment variable and value.
+fn mutant_env() -> Option<(&'static str, String)> {
+    std::env::var("RAFT_MUTANT")
+        .ok()
+        .map(|name| ("RAFT_MUTANT", name))
+}
+
+/// `$RAFT_FUZZ_TRACES/`, or `fuzz/artifacts/traces/` (not `artifacts/<target>/`, where
+/// cargo-fuzz would list a trace as a failing input).
+fn traces_root() -> PathBuf {
+    match std::env::var_os("RAFT_FUZZ_TRACES") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts/traces"),
+    }
+}
+
+/// `$RAFT_FUZZ_TRACES/` or `fuzz/artifacts/traces/<target>/`, named by a hash of the trace.
 fn write_trace(finding: &Finding, json: &str) -> std::io::Result<PathBuf> {
     let target = finding.trace.origin.trim_start_matches("fuzz/");
     let dir = match std::env::var_os("RAFT_FUZZ_TRACES") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("artifacts/traces")
-            .join(target),
+        None => traces_root().join(target),
     };
     std::fs::create_dir_all(&dir)?;
     // FNV-1a: stable across builds and machines, so a finding keeps its name.

@@ -3,5 +3,6 @@
 //! command line that drives them.
 
 pub mod checker;
+pub mod flags;
 pub mod sim;
 pub mod zoo;

@@ -15,7 +15,7 @@ fn main() {
             Command::Check(a) => cli::run_check(&a),
             Command::Explore(a) => cli::run_explore(&a),
             Command::Replay(a) => cli::run_replay(&a),
-            Command::Sim { args } => model::sim::cli(&args),
+            Command::Sim(a) => model::sim::cli::run(&a),
             Command::Mutants(a) => model::zoo::cli::run(&a),
         },
     };

@@ -1,5 +1,6 @@
-//! The command line's contract: exit codes 0/1/2 and one-line messages for bad usage and bad
-//! trace files; `--help` on every sub-command.
+//! The command line's contract: exit codes 0/1/2; clap's own message for a flag it rejects (its
+//! tip and usage lines kept), one line for a bound or a trace file the commands reject; every
+//! range error names its flag; `--help` on every sub-command.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -35,6 +36,21 @@ fn bad_usage(args: &[&str], needle: &str) {
     );
 }
 
+/// Exit code 2 and clap's message: its first line contains `needle`, and it ends with the usage
+/// or the pointer to `--help`.
+fn clap_error(args: &[&str], needle: &str) -> String {
+    let o = model(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: ") && first.contains(needle),
+        "{args:?}: the first line of {err:?} should mention {needle:?}"
+    );
+    assert!(err.contains("--help"), "{args:?}: {err:?}");
+    err
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("model-cli-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -42,26 +58,10 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 #[test]
-fn bad_bounds_and_flags_exit_2_with_one_line() {
-    bad_usage(
-        &["check", "--servers", "0"],
-        "--servers must be 1 to 5, got 0",
-    );
-    bad_usage(
-        &["check", "--servers", "9"],
-        "--servers must be 1 to 5, got 9",
-    );
+fn bad_bounds_exit_2_with_one_line() {
     bad_usage(
         &["check", "--servers", "5", "--max-in-flight", "3"],
         "--max-in-flight 3 is below one broadcast",
-    );
-    bad_usage(
-        &["check", "--frobnicate"],
-        "unexpected argument '--frobnicate'",
-    );
-    bad_usage(
-        &["check", "--network", "carrier-pigeon"],
-        "unknown network 'carrier-pigeon'",
     );
     bad_usage(
         &["check", "--crashes", "4"],
@@ -76,14 +76,6 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
         "--max-term must be at least 1",
     );
     bad_usage(
-        &["check", "--threads", "0"],
-        "--threads must be between 1 and 1024",
-    );
-    bad_usage(
-        &["check", "--threads", "100000"],
-        "--threads must be between 1 and 1024",
-    );
-    bad_usage(
         &["check", "--entry", "no-such-entry"],
         "no configuration 'no-such-entry' in the default suite",
     );
@@ -91,20 +83,82 @@ fn bad_bounds_and_flags_exit_2_with_one_line() {
         &["check", "--servers", "3", "--entry", "lossy"],
         "--suite and --entry run configurations of a suite: give them no bound flags",
     );
-    bad_usage(
-        &["check", "--max-memory", "0"],
-        "--max-memory must be at least 1",
+    bad_usage(&["sim", "--scenario", "Nope3A"], "unknown scenario");
+}
+
+/// A flag clap rejects keeps clap's message: the missing `<FILE>`, the "similar subcommand"
+/// tip, the usage line; a negative or out-of-range number names its flag and the range.
+#[test]
+fn flags_clap_rejects_keep_clap_s_message() {
+    let err = clap_error(
+        &["replay"],
+        "the following required arguments were not provided",
     );
-    bad_usage(
+    assert!(err.contains("<FILE>"), "{err}");
+    assert!(err.contains("Usage: model replay <FILE>"), "{err}");
+    let err = clap_error(&["chek"], "unrecognized subcommand 'chek'");
+    assert!(
+        err.contains("a similar subcommand exists: 'check'"),
+        "{err}"
+    );
+    clap_error(&["nonsense"], "unrecognized subcommand 'nonsense'");
+    clap_error(
+        &["check", "--frobnicate"],
+        "unexpected argument '--frobnicate'",
+    );
+    clap_error(
+        &["check", "--servers", "-1"],
+        "invalid value '-1' for '--servers <SERVERS>': must be 1 to 5",
+    );
+    clap_error(
+        &["check", "--servers", "0"],
+        "invalid value '0' for '--servers <SERVERS>': must be 1 to 5",
+    );
+    clap_error(
+        &["explore", "--servers", "9"],
+        "invalid value '9' for '--servers <SERVERS>': must be 1 to 5",
+    );
+    clap_error(
+        &["check", "--network", "carrier-pigeon"],
+        "unknown network 'carrier-pigeon'",
+    );
+    for flag in ["--max-depth", "--max-states", "--timeout", "--max-memory"] {
+        clap_error(&["check", flag, "0"], &format!("for '{flag} <"));
+    }
+    clap_error(
+        &["check", "--threads", "0"],
+        "invalid value '0' for '--threads <THREADS>': must be 1 to 1024",
+    );
+    clap_error(
+        &["check", "--threads", "100000"],
+        "invalid value '100000' for '--threads <THREADS>': must be 1 to 1024",
+    );
+    clap_error(
         &["check", "--snapshots", "300"],
-        "invalid value '300' for '--snapshots <SNAPSHOTS>'",
+        "invalid value '300' for '--snapshots <SNAPSHOTS>': must be 0 to 255",
     );
-    bad_usage(
+    clap_error(
         &["check", "--snapshots", "many"],
-        "invalid value 'many' for '--snapshots <SNAPSHOTS>'",
+        "invalid value 'many' for '--snapshots <SNAPSHOTS>': expected a whole number",
     );
-    bad_usage(&["explore", "--servers", "0"], "--servers must be 1 to 5");
-    bad_usage(&["nonsense"], "unrecognized subcommand 'nonsense'");
+    clap_error(&["mutants", "--threads", "0"], "for '--threads <THREADS>'");
+    clap_error(
+        &["sim", "--jobs", "0"],
+        "invalid value '0' for '--jobs <JOBS>'",
+    );
+    clap_error(
+        &["sim", "--jobs", "100000"],
+        "invalid value '100000' for '--jobs <JOBS>'",
+    );
+    clap_error(
+        &["sim", "--seeds", "-3"],
+        "invalid value '-3' for '--seeds <SEEDS>'",
+    );
+    clap_error(&["sim", "--max-events", "0"], "for '--max-events <N>'");
+    clap_error(
+        &["sim", "--frobnicate"],
+        "unexpected argument '--frobnicate'",
+    );
 }
 
 #[test]
@@ -116,7 +170,7 @@ fn version_is_printed() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["check", "explore", "replay"] {
+    for sub in ["check", "explore", "replay", "sim", "mutants"] {
         let o = model(&[sub, "--help"]);
         assert_eq!(o.status.code(), Some(0), "{sub} --help");
         assert!(
@@ -183,15 +237,70 @@ fn replay_exit_code_is_the_verdict() {
     assert!(out.contains("verdict: no property violated"), "{out}");
 }
 
+/// An operation that does nothing (a delivery past the messages in flight) is told in the
+/// story and warned about; a trace whose expected violation does not reproduce exits 1.
 #[test]
-fn check_passes_sim_arguments_through() {
-    // `sim` hands everything after it to the simulator, flags included.
-    let o = model(&["sim", "--definitely-not-a-check-flag"]);
+fn replay_warns_on_idle_operations_and_fails_an_expectation_not_met() {
+    let dir = scratch("idle-trace");
+    let file = dir.join("idle.json");
+    let trace = r#"{"format":"raft-trace","version":1,"origin":"test","config":{"cluster_size":3},
+        "expect":"ElectionSafety",
+        "ops":[{"op":"election_timeout","node":0},{"op":"deliver","msg":99}]}"#;
+    std::fs::write(&file, trace).unwrap();
+    let o = model(&["replay", file.to_str().unwrap()]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(
-        !stderr(&o).contains("unexpected argument"),
-        "{}",
-        stderr(&o)
+        err.contains(
+            "warning: operation 2 (deliver message #99) did nothing: 2 messages in flight \
+             (positions 0 to 1)"
+        ),
+        "{err}"
     );
+    assert!(
+        out.contains("expected ElectionSafety: NOT reproduced (no violation)"),
+        "{out}"
+    );
+    assert!(out.contains("verdict: no property violated"), "{out}");
+}
+
+/// A raw fuzz input (binary, not JSON) is answered with how to replay it.
+#[test]
+fn replay_of_a_raw_fuzz_input_says_how_to_replay_it() {
+    let dir = scratch("raw-input").join("artifacts").join("election");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("crash-0123");
+    std::fs::write(&file, [0xff, 0x00, 0x13, 0x80, 0x7f]).unwrap();
+    bad_usage(
+        &["replay", file.to_str().unwrap()],
+        "not a raft-trace JSON file; if it is a raw fuzz input",
+    );
+    let err = stderr(&model(&["replay", file.to_str().unwrap()]));
+    assert!(err.contains("cargo fuzz run election "), "{err}");
+    assert!(err.contains("RAFT_MUTANT=ID"), "{err}");
+}
+
+/// `sim` says which seeds it ran, and lists its scenarios.
+#[test]
+fn sim_names_the_seeds_it_ran() {
+    let o = model(&[
+        "sim",
+        "--scenario",
+        "InitialElection3A",
+        "--seeds",
+        "2",
+        "--seed",
+        "5",
+    ]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(err.contains("seeds 5..=6: 2 runs"), "{err}");
+    assert!(
+        out.contains("total: 2 runs (seeds 5..=6), 0 failed"),
+        "{out}"
+    );
+    let list = stdout(&model(&["sim", "--list"]));
+    assert!(list.contains("InitialElection3A (3 servers)"), "{list}");
 }
 
 /// Four terms, four proposals and two restarts: far more than a second or 64 MiB to exhaust.

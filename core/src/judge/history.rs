@@ -6,6 +6,7 @@
 use crate::judge::invariants::fast::leader_append_only;
 use crate::judge::invariants::{Property, Violation};
 use crate::judge::service::decode_service;
+use crate::judge::words;
 use crate::protocol::message::Message;
 use crate::protocol::node::{Apply, Node, Output};
 use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
@@ -399,9 +400,11 @@ impl NodeHistory {
             }
             Some(old) if old.command != command || old.term != term => {
                 let detail = format!(
-                    "server {id} applied {command:?} (term {term}) at index {index}, \
-                     where it had applied {:?} (term {}) before",
-                    old.command, old.term
+                    "server {id} applied {} (term {term}) at index {index}, where it had \
+                     applied {} (term {}) before",
+                    words::command(command),
+                    words::command(old.command),
+                    old.term
                 );
                 self.record(Violation::new(
                     Property::StateMachineSafety,
@@ -464,8 +467,10 @@ impl NodeHistory {
                     Some(k),
                     None,
                     format!(
-                        "server {id} loaded a snapshot holding {command:?} at index {k}, where \
-                         its state machine had {old:?}"
+                        "server {id} loaded a snapshot holding {} at index {k}, where its \
+                         state machine had {}",
+                        words::command(command),
+                        words::command(old)
                     ),
                 ));
             }

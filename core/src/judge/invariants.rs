@@ -4,6 +4,7 @@
 //! Stated over server states (live or crashed) plus ghost history, so they cover the past.
 
 use crate::judge::history::NodeHistory;
+use crate::judge::words;
 use crate::protocol::log::Log;
 use crate::protocol::node::{Node, Persistent};
 use crate::protocol::types::{Command, Index, NodeId, Term};
@@ -97,7 +98,8 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} violated on servers {:?}", self.property, self.nodes)?;
+        let on = crate::judge::words::servers(&self.nodes);
+        write!(f, "{} violated on {on}", self.property)?;
         if let Some(i) = self.index {
             write!(f, " at index {i}")?;
         }
@@ -217,9 +219,11 @@ pub fn log_matching(views: &[NodeView]) -> Result<(), Violation> {
                         Some(i),
                         la.term_at(top),
                         format!(
-                            "logs agree on (index {top}, term {:?}) but differ at index {i}: \
-                             {ea:?} vs {eb:?}",
-                            la.term_at(top)
+                            "logs agree on index {top} (term {}) but differ at index {i}: \
+                             {} vs {}",
+                            words::term(la.term_at(top)),
+                            words::entry(i, ea),
+                            words::entry(i, eb)
                         ),
                     ));
                 }
@@ -283,10 +287,12 @@ pub(crate) fn leader_completeness_over(
                         Some(index),
                         Some(t),
                         format!(
-                            "leader {} elected in term {t} lacked the entry (term {term}, \
-                             {command:?}) at index {index}, committed in term {commit_term} \
-                             (applied by server {by}); it held {held:?}",
-                            v.id
+                            "leader {} elected in term {t} lacked the entry {index}:t{term} {} \
+                             committed in term {commit_term} (applied by server {by}); at index \
+                             {index} it held {}",
+                            v.id,
+                            words::command(command),
+                            words::held(index, held)
                         ),
                     ));
                 }
@@ -312,9 +318,12 @@ pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
                         Some(index),
                         Some(a.term),
                         format!(
-                            "server {by} applied {command:?} (term {term}) at index {index}, \
-                             server {} applied {:?} (term {})",
-                            v.id, a.command, a.term
+                            "server {by} applied {} (term {term}) at index {index}, server {} \
+                             applied {} (term {})",
+                            words::command(command),
+                            v.id,
+                            words::command(a.command),
+                            a.term
                         ),
                     ));
                 }
@@ -347,9 +356,11 @@ fn snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
                         Some(index),
                         None,
                         format!(
-                            "at index {index} server {by}'s state machine has {other:?}, server {}'s \
-                             has {command:?} (snapshots included)",
-                            v.id
+                            "at index {index} server {by}'s state machine has {}, server {}'s \
+                             has {} (snapshots included)",
+                            words::command(other),
+                            v.id,
+                            words::command(command)
                         ),
                     ));
                 }
@@ -381,10 +392,11 @@ pub fn leader_append_only(before: &Node, after: &Node) -> Result<(), Violation> 
                 Some(index),
                 Some(after.current_term()),
                 format!(
-                    "leader {} of term {} replaced {entry:?} at index {index} by {:?}",
+                    "leader {} of term {} replaced {} by {}",
                     after.id(),
                     after.current_term(),
-                    new.entry(index)
+                    words::entry(index, Some(entry)),
+                    words::entry(index, new.entry(index))
                 ),
             ));
         }
@@ -491,9 +503,11 @@ pub fn snapshot_committed(views: &[NodeView]) -> Result<(), Violation> {
                     Some(index),
                     None,
                     format!(
-                        "a snapshot of server {} held {command:?} at index {index}, where the \
-                         entries applied were {applied:?}",
-                        v.id
+                        "a snapshot of server {} held {} at index {index}, where the entries \
+                         applied there were {}",
+                        v.id,
+                        words::command(*command),
+                        words::commands(applied)
                     ),
                 ));
             }

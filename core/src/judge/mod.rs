@@ -7,3 +7,4 @@ pub mod incremental;
 pub mod invariants;
 pub mod rename;
 pub mod service;
+pub mod words;

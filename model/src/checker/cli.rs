@@ -1,10 +1,13 @@
-//! The command line: `check`, `explore`, `replay` (and `sim`, handed to the simulator).
-//! Bad usage is one line on stderr and exit code 2.
+//! The command line: `check`, `explore`, `replay`, `sim` and `mutants`. Bad usage exits 2: a
+//! flag clap rejects with clap's own message (its tip and usage lines kept), a bound or file
+//! the commands reject with one line naming the flag or the file.
 
 use super::bounds::{Bounds, NetworkKind, RunLimits, Strategy};
 use super::suite::{run_suite, suite, Search, SuiteSize};
+use crate::flags::whole;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use raft_core::{Config, Trace};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,19 +28,20 @@ pub enum Command {
     /// bound flags, runs a suite (`--suite`): exhaustive configurations each aimed at a class of
     /// bugs (crashes, conflicts, three terms, heartbeats, duplicates, loss, 4 and 5 servers,
     /// snapshots), then seeded random walks over 5 servers.
+    #[command(allow_negative_numbers = true)]
     Check(CheckArgs),
     /// Serve stateright's interactive Explorer on 127.0.0.1.
+    #[command(allow_negative_numbers = true)]
     Explore(ExploreArgs),
     /// Replay a trace file (from the model, fuzzers, simulator or proptest) and judge it.
     Replay(ReplayArgs),
-    /// Run the deterministic simulator (arguments are handed to it; try `sim --help`).
-    #[command(disable_help_flag = true)]
-    Sim {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    /// Run the MIT 6.5840 Raft lab scenarios (3A-3D, plus the 2026 variants) in deterministic
+    /// virtual time, over seeds S, S+1, ..., S+N-1.
+    #[command(allow_negative_numbers = true)]
+    Sim(crate::sim::cli::SimArgs),
     /// The bug zoo: every mutant through the model checker, the fuzzer and proptest, in one
     /// table (needs `--features mutants`).
+    #[command(allow_negative_numbers = true)]
     Mutants(crate::zoo::cli::ZooArgs),
 }
 
@@ -45,27 +49,28 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
     /// Number of servers (1 to 5).
-    #[arg(long, default_value_t = Bounds::default().servers)]
+    #[arg(long, default_value_t = Bounds::default().servers,
+          value_parser = whole::<u8>(1, u64::from(super::bounds::MAX_MODEL_SERVERS)))]
     pub servers: u8,
     /// The highest term explored: an election may still fire at a server of this term, and the
     /// state it leads to is checked but not explored further (counted as refused).
-    #[arg(long, default_value_t = Bounds::default().max_term)]
+    #[arg(long, default_value_t = Bounds::default().max_term, value_parser = whole::<u64>(0, u64::MAX))]
     pub max_term: u64,
     /// Client commands proposed (to any server) that changed something, in the whole run.
-    #[arg(long, default_value_t = Bounds::default().proposals)]
+    #[arg(long, default_value_t = Bounds::default().proposals, value_parser = whole::<u8>(0, 255))]
     pub proposals: u8,
     /// Heartbeats (leaders' periodic re-sends) in the whole run.
-    #[arg(long, default_value_t = Bounds::default().heartbeats)]
+    #[arg(long, default_value_t = Bounds::default().heartbeats, value_parser = whole::<u8>(0, 255))]
     pub heartbeats: u8,
     /// Snapshots in the whole run: a server's service snapshots what it applied and the server
     /// compacts its log (0: no log compaction; above 0, the snapshot situations become goals).
-    #[arg(long, default_value_t = Bounds::default().snapshots)]
+    #[arg(long, default_value_t = Bounds::default().snapshots, value_parser = whole::<u8>(0, 255))]
     pub snapshots: u8,
     /// Servers down at the same time.
-    #[arg(long, default_value_t = Bounds::default().crashes)]
+    #[arg(long, default_value_t = Bounds::default().crashes, value_parser = whole::<usize>(0, 255))]
     pub crashes: usize,
     /// Restarts after crashes in the whole run.
-    #[arg(long, default_value_t = Bounds::default().restarts)]
+    #[arg(long, default_value_t = Bounds::default().restarts, value_parser = whole::<u32>(0, u32::MAX.into()))]
     pub restarts: u32,
     /// unordered-nonduplicating, unordered-duplicating or ordered.
     #[arg(long, default_value = "unordered-nonduplicating", value_parser = NetworkKind::parse)]
@@ -74,11 +79,11 @@ pub struct ModelArgs {
     #[arg(long)]
     pub lossy: bool,
     /// Copies of one message in flight at once (bounds re-sends).
-    #[arg(long, default_value_t = Bounds::default().max_copies)]
+    #[arg(long, default_value_t = Bounds::default().max_copies, value_parser = whole::<usize>(0, 1 << 20))]
     pub max_copies: usize,
     /// Messages in flight at once [default: 3, or servers - 1 when that is more: one broadcast;
     /// no cap for the simulation strategy].
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<usize>(0, 1 << 20))]
     pub max_in_flight: Option<usize>,
     /// Leaders append a no-op entry on election.
     #[arg(long)]
@@ -133,10 +138,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "bfs")]
     pub strategy: StrategyArg,
     /// Checker threads of dfs and simulation (bfs runs on one: its paths are shortest).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = whole::<usize>(1, MAX_THREADS as u64))]
     pub threads: usize,
     /// Seed of the simulation strategy.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = whole::<u64>(0, u64::MAX))]
     pub seed: u64,
     /// With no bound flags: quick (about a minute, for CI), default (about 3 minutes on 2
     /// cores) or deep (at most 30 minutes).
@@ -162,18 +167,18 @@ pub struct CheckArgs {
     #[arg(long)]
     pub keep_going: bool,
     /// Stop exploring below this depth (the run is then cut, not exhaustive).
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<usize>(1, usize::MAX as u64))]
     pub max_depth: Option<usize>,
     /// Stop after this many states (the run is then cut, not exhaustive).
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<usize>(1, usize::MAX as u64))]
     pub max_states: Option<usize>,
     /// Stop after this many seconds (the run is then cut, not exhaustive). Simulation defaults
     /// to 30.
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<u64>(1, u64::MAX))]
     pub timeout: Option<u64>,
     /// Stop when the checker's resident memory passes this many MiB (the run is then cut, not
     /// exhaustive) [default: 80% of the memory available at start].
-    #[arg(long)]
+    #[arg(long, value_parser = whole::<u64>(1, u64::MAX))]
     pub max_memory: Option<u64>,
     /// Directory for counterexample traces.
     #[arg(long, default_value = "counterexamples")]
@@ -201,10 +206,7 @@ impl CheckArgs {
         Ok(config)
     }
 
-    pub fn limits(&self) -> Result<RunLimits, String> {
-        if self.threads == 0 || self.threads > MAX_THREADS {
-            return Err(format!("--threads must be between 1 and {MAX_THREADS}"));
-        }
+    pub fn limits(&self) -> RunLimits {
         let strategy = match self.strategy {
             StrategyArg::Bfs => Strategy::Bfs,
             StrategyArg::Dfs => Strategy::Dfs,
@@ -214,20 +216,11 @@ impl CheckArgs {
         if strategy == Strategy::Simulation && timeout.is_none() && self.max_states.is_none() {
             timeout = Some(Duration::from_secs(30));
         }
-        if self.max_depth == Some(0)
-            || self.max_states == Some(0)
-            || timeout == Some(Duration::ZERO)
-            || self.max_memory == Some(0)
-        {
-            return Err(
-                "--max-depth, --max-states, --timeout and --max-memory must be at least 1".into(),
-            );
-        }
         let max_memory = match self.max_memory {
             Some(mib) => Some(mib.saturating_mul(1 << 20)),
             None => super::report::available_memory().map(|bytes| bytes / 5 * 4),
         };
-        Ok(RunLimits {
+        RunLimits {
             strategy,
             threads: self.threads,
             seed: self.seed,
@@ -237,7 +230,7 @@ impl CheckArgs {
             max_states: self.max_states,
             timeout,
             max_memory,
-        })
+        }
     }
 }
 
@@ -246,20 +239,21 @@ pub struct ExploreArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Port to serve on (127.0.0.1 only).
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = 3000, value_parser = whole::<u16>(1, 65535))]
     pub port: u16,
 }
 
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
-    /// A raft-trace JSON file.
+    /// A raft-trace JSON file (exit 0: no violation and none expected; 1: a violation, or the
+    /// one the trace expects did not reproduce; 2: not a readable trace).
     pub file: PathBuf,
     /// Print only the verdict, not every step.
     #[arg(long)]
     pub quiet: bool,
 }
 
-/// Print a usage error as one line; exit code 2.
+/// Print a usage error the commands found (not clap) as one line; exit code 2.
 pub fn usage_error(message: &str) -> i32 {
     eprintln!("error: {message}");
     2
@@ -305,20 +299,21 @@ pub fn parse(args: &[String]) -> Result<Cli, i32> {
                     },
                 );
             }
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid usage");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            Err(usage_error(&format!("{first} (see --help)")))
+            // clap's own message: its first line, then its tip ("a similar subcommand
+            // exists") and usage lines.
+            let _ = e.print();
+            Err(2)
         }
     }
 }
 
 /// `check`: run the checker, print the summary; the exit code.
 pub fn run_check(args: &CheckArgs) -> i32 {
-    let (mut bounds, limits) = match (args.model.bounds(), args.limits()) {
-        (Ok(b), Ok(l)) => (b, l),
-        (Err(e), _) | (_, Err(e)) => return usage_error(&e),
+    let mut bounds = match args.model.bounds() {
+        Ok(b) => b,
+        Err(e) => return usage_error(&e),
     };
+    let limits = args.limits();
     // Random walks stay finite without a cap on messages in flight (every send comes from a
     // bounded timeout, proposal or delivery, and a walk ends where it loops), and a cap would
     // only forbid interleavings: simulation has none unless one is typed.
@@ -456,23 +451,27 @@ pub fn run_explore(args: &ExploreArgs) -> i32 {
     0
 }
 
-/// `replay FILE`: the story and the verdict. 0: no violation, 1: violation, 2: bad file.
+/// `replay FILE`: the story, told as it replays, and the verdict. 0: no violation (and none
+/// expected), 1: a violation, or an expected one that did not reproduce, 2: bad file.
 pub fn run_replay(args: &ReplayArgs) -> i32 {
-    let text = match std::fs::read_to_string(&args.file) {
-        Ok(t) => t,
-        Err(e) => return usage_error(&format!("cannot read {}: {e}", args.file.display())),
+    let file = args.file.display();
+    let bytes = match std::fs::read(&args.file) {
+        Ok(b) => b,
+        Err(e) => return usage_error(&format!("cannot read {file}: {e}")),
+    };
+    let Some(text) = String::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.trim_start().starts_with('{'))
+    else {
+        return usage_error(&format!("{file}: {}", raw_input_hint(&args.file)));
     };
     let trace = match Trace::from_json(&text) {
         Ok(t) => t,
-        Err(e) => return usage_error(&format!("{}: {e}", args.file.display())),
+        Err(e) => return usage_error(&format!("{file}: {e}")),
     };
-    let replay = match trace.replay() {
-        Ok(r) => r,
-        Err(e) => return usage_error(&format!("{}: {e}", args.file.display())),
-    };
+    drop(text);
     println!(
-        "replaying {} (origin: {}, {} servers, {} operations)",
-        args.file.display(),
+        "replaying {file} (origin: {}, {} servers, {} operations)",
         if trace.origin.is_empty() {
             "unknown"
         } else {
@@ -481,20 +480,45 @@ pub fn run_replay(args: &ReplayArgs) -> i32 {
         trace.config.cluster_size,
         trace.ops.len()
     );
-    let story = replay.story();
-    if args.quiet {
-        print!(
-            "{}",
-            story
-                .lines()
-                .last()
-                .map(|l| format!("{l}\n"))
-                .unwrap_or_default()
-        );
+    let start = match raft_core::Cluster::new(trace.config.clone()) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&format!("{file}: invalid config: {e}")),
+    };
+    let told = if args.quiet {
+        let mut last = LastLine::default();
+        let told = raft_core::story::tell_to(&start, &trace.ops, &mut last);
+        print!("{}", last.line);
+        told.map_err(|_| std::io::Error::other("cannot keep the last line"))
     } else {
-        print!("{story}");
+        let mut out = Lines {
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            error: None,
+        };
+        let told = raft_core::story::tell_to(&start, &trace.ops, &mut out);
+        let flushed = out.out.flush();
+        match (told, out.error, flushed) {
+            (Ok(t), None, Ok(())) => Ok(t),
+            (_, Some(e), _) | (_, None, Err(e)) => Err(e),
+            (Err(_), None, Ok(())) => Err(std::io::Error::other("the story could not be told")),
+        }
+    };
+    let told = match told {
+        Ok(t) => t,
+        // `replay FILE | head`: the reader has seen enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 141,
+        Err(e) => return usage_error(&format!("{file}: {e}")),
+    };
+    for warning in &told.idle_described {
+        eprintln!("warning: {warning}");
     }
-    let reached: Vec<&str> = replay.reached.iter().map(|s| s.name()).collect();
+    if told.idle > told.idle_described.len() {
+        eprintln!(
+            "warning: ... and {} more operations did nothing ({} in all)",
+            told.idle - told.idle_described.len(),
+            told.idle
+        );
+    }
+    let reached: Vec<&str> = told.reached.iter().map(|s| s.name()).collect();
     println!(
         "situations reached: {}",
         if reached.is_empty() {
@@ -503,13 +527,22 @@ pub fn run_replay(args: &ReplayArgs) -> i32 {
             reached.join("; ")
         }
     );
-    let found = replay.violation.as_ref().map(|(_, v)| v.property);
-    match (trace.expect, found) {
-        (Some(e), Some(f)) if e == f => println!("expected {e}: reproduced"),
-        (Some(e), Some(f)) => println!("expected {e}: NOT reproduced (violated {f} instead)"),
-        (Some(e), None) => println!("expected {e}: NOT reproduced (no violation)"),
-        (None, _) => {}
-    }
+    let found = told.violation.as_ref().map(|(_, v)| v.property);
+    let reproduced = match (trace.expect, found) {
+        (Some(e), Some(f)) if e == f => {
+            println!("expected {e}: reproduced");
+            true
+        }
+        (Some(e), Some(f)) => {
+            println!("expected {e}: NOT reproduced (violated {f} instead)");
+            false
+        }
+        (Some(e), None) => {
+            println!("expected {e}: NOT reproduced (no violation)");
+            false
+        }
+        (None, _) => true,
+    };
     match found {
         Some(p) => {
             println!("verdict: VIOLATED {p}");
@@ -517,9 +550,72 @@ pub fn run_replay(args: &ReplayArgs) -> i32 {
         }
         None => {
             println!("verdict: no property violated");
-            0
+            if reproduced {
+                0
+            } else {
+                1
+            }
         }
     }
+}
+
+/// Keeps the last line written to it (`replay --quiet` prints only the story's last line).
+#[derive(Default)]
+struct LastLine {
+    line: String,
+    done: bool,
+}
+
+impl std::fmt::Write for LastLine {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        for c in text.chars() {
+            if self.done {
+                self.line.clear();
+                self.done = false;
+            }
+            self.line.push(c);
+            self.done = c == '\n';
+        }
+        Ok(())
+    }
+}
+
+/// The story's lines to an `io::Write`, keeping the first error (the story is told through
+/// `fmt::Write`: the core does no I/O).
+struct Lines<W: std::io::Write> {
+    out: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> std::fmt::Write for Lines<W> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.out.write_all(text.as_bytes()).map_err(|e| {
+            self.error.get_or_insert(e);
+            std::fmt::Error
+        })
+    }
+}
+
+/// What to say about a file that is not JSON: most likely a raw fuzz input (a libFuzzer
+/// artifact or corpus file), which is replayed through its fuzz target, not here.
+fn raw_input_hint(path: &std::path::Path) -> String {
+    let target = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[0] == "artifacts" || w[0] == "corpus" || w[0] == "regressions")
+        .map(|w| w[1].clone())
+        .filter(|t| ["election", "replication", "trace_decode"].contains(&t.as_str()))
+        .unwrap_or_else(|| "TARGET".into());
+    format!(
+        "not a raft-trace JSON file; if it is a raw fuzz input (a libFuzzer artifact or corpus \
+         file), run it through its fuzz target: `cargo fuzz run {target} {}` (for a finding \
+         under a bug-zoo mutant: `RAFT_MUTANT=ID cargo fuzz run --features mutants {target} \
+         ...`); the target writes the run's trace to fuzz/artifacts/traces/{target}/ and prints \
+         the `replay` command for it",
+        path.display()
+    )
 }
 
 #[cfg(test)]

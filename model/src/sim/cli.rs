@@ -1,42 +1,61 @@
 //! `cargo run -p model -- sim ...`: run scenarios over seeds, print per-scenario figures, write
-//! a trace for every failing seed (a livelock too). Exit 0: all passed; 1: some seed failed;
-//! 2: bad flags.
+//! a trace for every failing seed (a livelock too), and say how far a long swarm has got. Exit
+//! 0: all passed; 1: some seed failed; 2: bad flags.
 
 use super::scenarios::{self, Scenario};
 use super::swarm::{swarm, write_trace, RunReport, Setup};
+use crate::flags::whole;
+use clap::Args;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-const USAGE: &str = "\
-usage: sim [--scenario NAME|PART|all] [--seeds N] [--seed S] [--out DIR] [--jobs J]
-           [--max-events N] [--max-world N] [--mutant ID] [--list]
+/// The flags of `sim`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "A failing seed prints the seed and writes its trace (raft-trace JSON) \
+    to --out; `sim --scenario NAME --seed S` reproduces it exactly and `replay FILE` re-checks \
+    its invariants. Exit 0: every run passed; 1: some seed failed; 2: bad flags."
+)]
+pub struct SimArgs {
+    /// One scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its 2026 variants), a range
+    /// of parts (3A-3C), or all of them.
+    #[arg(long, value_name = "NAME|PART|all", default_value = "all")]
+    pub scenario: String,
+    /// How many consecutive seeds to run.
+    #[arg(long, default_value_t = 1, value_parser = whole::<u64>(1, u64::MAX))]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 1, value_parser = whole::<u64>(0, u64::MAX))]
+    pub seed: u64,
+    /// Where to write traces of failing seeds.
+    #[arg(long, default_value = "counterexamples")]
+    pub out: PathBuf,
+    /// Worker threads, each running one seed at a time [default: the machine's cores; at most
+    /// 4 per core].
+    #[arg(long, value_parser = whole::<usize>(1, max_jobs()))]
+    pub jobs: Option<usize>,
+    /// A run that applies more than N operations fails as a livelock [default: 500000].
+    #[arg(long, value_name = "N", value_parser = whole::<u64>(1, u64::MAX))]
+    pub max_events: Option<u64>,
+    /// A run whose world (queued events, messages in flight and the entries they carry, log
+    /// entries held and persisted, applied records) holds more than N items fails as a
+    /// livelock [default: 500000].
+    #[arg(long, value_name = "N", value_parser = whole::<u64>(1, u64::MAX))]
+    pub max_world: Option<u64>,
+    /// Plant this bug-zoo mutant in every server (needs --features mutants).
+    #[arg(long, value_name = "ID")]
+    pub mutant: Option<String>,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    pub list: bool,
+}
 
-Runs the MIT 6.5840 Raft lab scenarios (3A-3D, plus the 2026 variants) in deterministic
-virtual time, over seeds S, S+1, ..., S+N-1 (default: all scenarios, N = 1, S = 1).
-A failing seed prints the seed and writes its trace (raft-trace JSON) to DIR (default
-counterexamples/); `sim --scenario NAME --seed S` reproduces it exactly and
-`replay FILE` re-checks its invariants.
-
-  --scenario WHICH     one scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its
-                       2026 variants), a range of parts (3A-3C), or all of them
-  --seeds N            how many consecutive seeds to run
-  --seed S             the first seed
-  --out DIR            where to write traces of failing seeds
-  --jobs J             worker threads (default: the machine's cores)
-  --max-events N       a run that applies more than N operations fails as a livelock
-                       (default 500000)
-  --max-world N        a run whose world (queued events, messages in flight and the entries
-                       they carry, log entries held and persisted, applied records) holds
-                       more than N items fails as a livelock (default 500000)
-  --mutant ID          plant this bug-zoo mutant in every server (needs --features mutants)
-  --list               list the scenarios and exit
-  --help               this text";
-
-struct Args {
+/// What a run of `sim` was asked for, checked.
+struct Plan {
     scenarios: Vec<&'static Scenario>,
-    seeds: u64,
-    first: u64,
-    out: PathBuf,
+    seeds: std::ops::Range<u64>,
     jobs: usize,
     setup: Setup,
     /// The flags that set `setup` up, as given, and the cargo features they need (a failing
@@ -45,73 +64,46 @@ struct Args {
     cargo_features: &'static str,
 }
 
-enum Parsed {
-    Run(Args),
-    Exit(i32),
+/// The machine's cores (2 when it will not say).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-fn parse(args: &[String]) -> Result<Parsed, String> {
-    let mut parsed = Args {
-        scenarios: scenarios::ALL.iter().collect(),
-        seeds: 1,
-        first: 1,
-        out: PathBuf::from("counterexamples"),
-        jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
-        setup: Setup::default(),
-        setup_flags: String::new(),
-        cargo_features: "",
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .ok_or_else(|| format!("{flag} needs a value (see --help)"))
-        };
-        match flag.as_str() {
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return Ok(Parsed::Exit(0));
-            }
-            "--list" => {
-                for s in scenarios::ALL {
-                    println!("{} ({} servers)", s.name, s.servers);
-                }
-                return Ok(Parsed::Exit(0));
-            }
-            "--scenario" => {
-                parsed.scenarios = select(value()?)?;
-            }
-            "--seeds" => parsed.seeds = number(flag, value()?)?,
-            "--seed" => parsed.first = number(flag, value()?)?,
-            "--out" => parsed.out = PathBuf::from(value()?),
-            "--jobs" => {
-                parsed.jobs = number(flag, value()?)? as usize;
-                if parsed.jobs == 0 {
-                    return Err("--jobs must be at least 1".into());
-                }
-            }
-            "--max-events" | "--max-world" | "--mutant" => {
-                let text = value()?;
-                match flag.as_str() {
-                    "--max-events" => parsed.setup.budget.max_events = number(flag, text)?,
-                    "--max-world" => parsed.setup.budget.max_world = number(flag, text)?,
-                    _ => plant(&mut parsed.setup, text)?,
-                }
-                parsed.setup_flags += &format!(" {flag} {text}");
-                if flag == "--mutant" {
-                    parsed.cargo_features = " --features mutants";
-                }
-            }
-            other => return Err(format!("unknown flag {other:?} (see --help)")),
-        }
+/// More worker threads than 4 per core only adds memory (each run holds its world).
+fn max_jobs() -> u64 {
+    4 * cores() as u64
+}
+
+fn plan(args: &SimArgs) -> Result<Plan, String> {
+    let jobs = args.jobs.unwrap_or_else(cores);
+    let end = args
+        .seed
+        .checked_add(args.seeds)
+        .ok_or("--seed plus --seeds is past the last seed (2^64 - 1)")?;
+    let mut setup = Setup::default();
+    let mut setup_flags = String::new();
+    let mut cargo_features = "";
+    if let Some(n) = args.max_events {
+        setup.budget.max_events = n;
+        setup_flags += &format!(" --max-events {n}");
     }
-    if parsed.seeds == 0 {
-        return Err("--seeds must be at least 1".into());
+    if let Some(n) = args.max_world {
+        setup.budget.max_world = n;
+        setup_flags += &format!(" --max-world {n}");
     }
-    if parsed.first.checked_add(parsed.seeds).is_none() {
-        return Err("--seed plus --seeds overflows".into());
+    if let Some(name) = &args.mutant {
+        plant(&mut setup, name)?;
+        setup_flags += &format!(" --mutant {name}");
+        cargo_features = " --features mutants";
     }
-    Ok(Parsed::Run(parsed))
+    Ok(Plan {
+        scenarios: select(&args.scenario)?,
+        seeds: args.seed..end,
+        jobs,
+        setup,
+        setup_flags,
+        cargo_features,
+    })
 }
 
 /// Plant the mutant called `name` in the servers' configuration.
@@ -163,25 +155,52 @@ fn select(which: &str) -> Result<Vec<&'static Scenario>, String> {
         .ok_or_else(|| format!("unknown scenario {which:?} (see --list)"))
 }
 
-fn number(flag: &str, text: &str) -> Result<u64, String> {
-    text.parse()
-        .map_err(|_| format!("{flag} wants a non-negative integer, got {text:?}"))
-}
+/// How often a long swarm says how far it has got.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// The `sim` subcommand; returns the exit code.
-pub fn cli(args: &[String]) -> i32 {
-    let args = match parse(args) {
-        Ok(Parsed::Run(a)) => a,
-        Ok(Parsed::Exit(code)) => return code,
+pub fn run(sim: &SimArgs) -> i32 {
+    if sim.list {
+        for s in scenarios::ALL {
+            println!("{} ({} servers)", s.name, s.servers);
+        }
+        return 0;
+    }
+    let args = match plan(sim) {
+        Ok(p) => p,
         Err(msg) => {
-            eprintln!("sim: {msg}");
+            eprintln!("error: {msg}");
             return 2;
         }
     };
     let started = Instant::now();
-    let out = args.out.clone();
+    let out = sim.out.clone();
     let (setup_flags, features) = (args.setup_flags.clone(), args.cargo_features);
+    let runs = args.scenarios.len() as u128 * u128::from(args.seeds.end - args.seeds.start);
+    let range = seed_range(&args.seeds);
+    eprintln!(
+        "sim: {} scenario(s) x {range}: {runs} runs on {} threads",
+        args.scenarios.len(),
+        args.jobs
+    );
+    let (done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let last_said = Mutex::new(started);
+    let said_range = range.clone();
     let on_done = move |r: &RunReport| {
+        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let failing = usize::from(r.failure.is_some());
+        let failures = failed.fetch_add(failing, Ordering::Relaxed) + failing;
+        if let Ok(mut last) = last_said.lock() {
+            if last.elapsed() >= PROGRESS_EVERY {
+                *last = Instant::now();
+                eprintln!(
+                    "sim: {finished} of {runs} runs done ({failures} failed), seed {} of \
+                     {said_range}, {:.0} s",
+                    r.seed,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
         let Some(f) = &r.failure else { return };
         let written = match write_trace(r, &out) {
             Ok(Some(p)) => format!("trace written to {}", p.display()),
@@ -197,8 +216,13 @@ pub fn cli(args: &[String]) -> i32 {
             r.seed
         );
     };
-    let seeds = args.first..args.first + args.seeds;
-    let reports = swarm(&args.scenarios, seeds, args.jobs, &args.setup, &on_done);
+    let reports = swarm(
+        &args.scenarios,
+        args.seeds.clone(),
+        args.jobs,
+        &args.setup,
+        &on_done,
+    );
     let wall = started.elapsed().as_secs_f64();
     println!(
         "{:<28} {:>7} {:>6} {:>10} {:>9} {:>10} {:>10} {:>9}",
@@ -239,8 +263,8 @@ pub fn cli(args: &[String]) -> i32 {
     let cpu_total: f64 = reports.iter().map(|r| r.wall.as_secs_f64()).sum();
     let events: u64 = reports.iter().map(|r| r.events).sum();
     println!(
-        "total: {} runs, {} failed, {:.1} s wall on {} threads ({:.1} s summed over runs); \
-         {:.0} simulated s per wall s; {:.0} events/s",
+        "total: {} runs ({range}), {} failed, {:.1} s wall on {} threads ({:.1} s summed over \
+         runs); {:.0} simulated s per wall s; {:.0} events/s",
         reports.len(),
         failed_total,
         wall,
@@ -256,21 +280,34 @@ pub fn cli(args: &[String]) -> i32 {
     }
 }
 
+/// `seeds 1..=100`, or `seed 7`.
+fn seed_range(seeds: &std::ops::Range<u64>) -> String {
+    match seeds.end - seeds.start {
+        1 => format!("seed {}", seeds.start),
+        _ => format!("seeds {}..={}", seeds.start, seeds.end - 1),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sim::Budget;
+    use clap::Parser;
 
     fn names(which: &str) -> Vec<&'static str> {
         select(which).unwrap().iter().map(|s| s.name).collect()
     }
 
-    fn args(flags: &[&str]) -> Result<Args, String> {
-        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
-        match parse(&flags)? {
-            Parsed::Run(a) => Ok(a),
-            Parsed::Exit(code) => Err(format!("exit {code}")),
-        }
+    #[derive(Parser)]
+    struct Sim {
+        #[command(flatten)]
+        args: SimArgs,
+    }
+
+    fn args(flags: &[&str]) -> Result<Plan, String> {
+        let flags = std::iter::once("sim").chain(flags.iter().copied());
+        let sim = Sim::try_parse_from(flags).map_err(|e| e.to_string())?;
+        plan(&sim.args)
     }
 
     #[test]

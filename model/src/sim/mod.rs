@@ -3,7 +3,7 @@
 //! with the lab's network, harness checks and scenarios. A failing seed is a `raft_core::Trace`.
 
 pub mod budget;
-mod cli;
+pub mod cli;
 mod harness;
 mod queue;
 pub mod rng;
@@ -12,6 +12,5 @@ pub mod swarm;
 pub mod world;
 
 pub use budget::Budget;
-pub use cli::cli;
 pub use swarm::{check_seeds, run, run_with, swarm, write_trace, RunReport, Setup};
 pub use world::{Failure, Sim};

@@ -126,17 +126,26 @@ pub fn swarm(
     setup: &Setup,
     on_done: &(dyn Fn(&RunReport) + Sync),
 ) -> Vec<RunReport> {
-    let work: Vec<(&'static Scenario, u64)> = seeds
-        .clone()
-        .flat_map(|seed| scenarios.iter().map(move |s| (*s, seed)))
-        .collect();
+    // Run k is scenario k % len at seed start + k / len: drawn as it is run, so a long range of
+    // seeds costs no memory before its runs end.
+    let len = scenarios.len() as u128;
+    let runs = len * u128::from(seeds.end.saturating_sub(seeds.start));
+    let work = |k: usize| -> Option<(&'static Scenario, u64)> {
+        let k = k as u128;
+        (k < runs).then(|| {
+            (
+                scenarios[(k % len) as usize],
+                seeds.start + (k / len) as u64,
+            )
+        })
+    };
     let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, RunReport)>> = Mutex::new(Vec::with_capacity(work.len()));
+    let done: Mutex<Vec<(usize, RunReport)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(scenario, seed)) = work.get(k) else {
+                let Some((scenario, seed)) = work(k) else {
                     break;
                 };
                 let mut report = run_with(scenario, seed, setup);

@@ -1,6 +1,7 @@
 //! `mutants [--only ID] [--fuzz-seconds N] [--skip-fuzz] ...`: the catalogue's options. Always
 //! compiled, so that a build without the `mutants` feature answers with a one-line error.
 
+use crate::flags::whole;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -11,27 +12,27 @@ pub struct ZooArgs {
     pub only: Option<String>,
     /// The model checker's time limit per mutant, in seconds (a cap; the target is 60 s each,
     /// measured in the table).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 120, value_parser = whole::<u64>(1, u64::MAX))]
     pub timeout: u64,
     /// The model checker's state limit per mutant (bounds memory as the time limit bounds
     /// time).
-    #[arg(long, default_value_t = 10_000_000)]
+    #[arg(long, default_value_t = 10_000_000, value_parser = whole::<usize>(1, usize::MAX as u64))]
     pub max_states: usize,
     /// Threads of breadth-first runs (1: its counterexamples are shortest by construction).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = whole::<usize>(1, 1024))]
     pub threads: usize,
     /// Threads of depth-first runs (the deep mutants; their counterexamples are shrunk). One
     /// thread keeps the search order, so the counterexample and the time, reproducible.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = whole::<usize>(1, 1024))]
     pub dfs_threads: usize,
     /// Fuzzing budget per mutant, in seconds (`cargo fuzz run ... -max_total_time=N`).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 120, value_parser = whole::<u64>(1, u64::MAX))]
     pub fuzz_seconds: u64,
     /// Leave out the fuzzer column.
     #[arg(long)]
     pub skip_fuzz: bool,
     /// Proptest budget per mutant, in cases.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = whole::<u32>(1, u32::MAX.into()))]
     pub proptest_cases: u32,
     /// Leave out the proptest column.
     #[arg(long)]
@@ -48,7 +49,7 @@ pub struct ZooArgs {
     pub suite: crate::checker::suite::SuiteSize,
     /// Checker threads of the default-check column (1: breadth-first counterexamples are
     /// shortest at once, with no minimising re-run; `check` itself uses 2).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = whole::<usize>(1, 1024))]
     pub suite_threads: usize,
     /// Directory for counterexample traces and fuzz scratch files (one sub-directory per mutant).
     #[arg(long, default_value = "counterexamples/zoo")]

@@ -10,8 +10,13 @@ use std::time::{Duration, Instant};
 /// What one fuzz run found.
 #[derive(Clone, Debug)]
 pub enum FuzzResult {
-    /// A violation after this long (wall time of the run, start-up included).
-    Found { property: Property, secs: f64 },
+    /// A violation after this long (wall time of the run, start-up included), and the trace
+    /// the target wrote.
+    Found {
+        property: Property,
+        secs: f64,
+        trace: PathBuf,
+    },
     /// The target panicked (libFuzzer's crash): the input that did it is `artifact`.
     Panicked { artifact: String, secs: f64 },
     /// The budget ran out without a finding.
@@ -143,8 +148,12 @@ fn try_run(
     let finding = std::fs::read_dir(&traces)
         .map_err(|e| e.to_string())?
         .flatten()
-        .find_map(|e| std::fs::read_to_string(e.path()).ok())
-        .map(|text| Trace::from_json(&text).map_err(|e| format!("the fuzz trace: {e}")))
+        .find_map(|e| Some((std::fs::read_to_string(e.path()).ok()?, e.path())))
+        .map(|(text, path)| {
+            Trace::from_json(&text)
+                .map(|t| (t, path))
+                .map_err(|e| format!("the fuzz trace: {e}"))
+        })
         .transpose()?;
     // libFuzzer saves the input of a crash (a panic) as `crash-<sha1>` under the prefix.
     let crash = std::fs::read_dir(&artifacts)
@@ -156,8 +165,12 @@ fn try_run(
                 .is_some_and(|n| n.to_string_lossy().starts_with("crash-"))
         });
     Ok(match (finding, crash, status.success()) {
-        (Some(trace), _, _) => match trace.expect {
-            Some(property) => FuzzResult::Found { property, secs },
+        (Some((trace, path)), _, _) => match trace.expect {
+            Some(property) => FuzzResult::Found {
+                property,
+                secs,
+                trace: path,
+            },
             None => FuzzResult::Error("the fuzz trace names no property".into()),
         },
         (None, Some(artifact), _) => FuzzResult::Panicked {

@@ -294,19 +294,35 @@ fn selected(args: &ZooArgs) -> Result<Vec<Row>, String> {
     }
 }
 
-pub fn run(args: &ZooArgs) -> i32 {
-    let counts = [
-        args.threads,
-        args.dfs_threads,
-        args.max_states,
-        args.suite_threads,
-    ];
-    if counts.contains(&0) || args.timeout == 0 || args.fuzz_seconds == 0 {
-        return crate::checker::cli::usage_error(
-            "--threads, --dfs-threads, --suite-threads, --timeout, --max-states and --fuzz-seconds \
-             must be at least 1",
-        );
+/// How a finding's trace is replayed (the mutant is recorded in the trace).
+const REPLAY: &str = "cargo run -p model --features mutants -- replay";
+
+/// With `--only`: the model checker's counterexample, its story and where its trace is, and
+/// the default check's trace.
+fn show_counterexample(shown: &Outcome) {
+    let name = shown.row.mutant.name();
+    if let Some(c) = shown
+        .model
+        .as_ref()
+        .and_then(|m| m.summary.counterexample.as_ref())
+    {
+        println!("== {name}: the model checker's {c}");
+        if let Some(file) = &c.file {
+            println!("   replay it: {REPLAY} {}", file.display());
+        }
     }
+    let default = shown
+        .default_check
+        .as_ref()
+        .into_iter()
+        .flat_map(|run| &run.runs);
+    for file in default.filter_map(|r| r.summary.counterexample.as_ref()?.file.as_ref()) {
+        println!("== {name}: the default check's trace: {}", file.display());
+        println!("   replay it: {REPLAY} {}", file.display());
+    }
+}
+
+pub fn run(args: &ZooArgs) -> i32 {
     let rows = match selected(args) {
         Ok(r) => r,
         Err(e) => return crate::checker::cli::usage_error(&e),
@@ -382,6 +398,9 @@ pub fn run(args: &ZooArgs) -> i32 {
         if shown.model.is_some() {
             println!("== {name}: model checker: {}", table::model_cell(&shown));
         }
+        if args.only.is_some() {
+            show_counterexample(&shown);
+        }
         if !args.skip_default_check {
             println!("== {name}: default check: {}", table::default_cell(&shown));
         }
@@ -434,6 +453,10 @@ pub fn run(args: &ZooArgs) -> i32 {
             if let Err(e) = write_regression(&outcome, dir) {
                 notes.push(e);
             }
+        }
+        if let (Some(_), Some(FuzzResult::Found { trace, .. })) = (&args.only, &outcome.fuzz) {
+            println!("== {name}: the fuzzer's trace: {}", trace.display());
+            println!("   replay it: {REPLAY} {}", trace.display());
         }
         if let Some(f) = outcome.failure() {
             println!("== {name}: {f}");

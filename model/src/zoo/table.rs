@@ -104,7 +104,9 @@ fn fuzz_cell(o: &Outcome) -> String {
     let target = o.row.fuzz_target;
     match &o.fuzz {
         None => "-".into(),
-        Some(FuzzResult::Found { property, secs }) => format!("{target}: {property} in {secs:.1}s"),
+        Some(FuzzResult::Found { property, secs, .. }) => {
+            format!("{target}: {property} in {secs:.1}s")
+        }
         Some(FuzzResult::Panicked { artifact, secs }) => {
             format!("{target}: PANIC in {secs:.1}s ({artifact})")
         }

@@ -3,14 +3,14 @@
 //! clusters (never from the checker's debug text).
 
 use super::words;
-use crate::driver::cluster::Cluster;
-use crate::driver::trace::Replay;
+use crate::driver::cluster::{Cluster, Op};
 use crate::judge::invariants::{Property, Violation};
 use crate::protocol::log::Log;
 use crate::protocol::types::{Index, NodeId, Term};
 
 /// One paragraph: the rule, quoted, then what this run did against it.
-pub fn violation(v: &Violation, at: &Moment, replay: &Replay) -> String {
+/// (`start` and `ops`: the run, re-run to say at which step something first happened.)
+pub fn violation(v: &Violation, at: &Moment, start: &Cluster, ops: &[Op]) -> String {
     let (rule, what) = match v.property {
         Property::ElectionSafety => (
             "Election Safety (Figure 3): \"at most one leader can be elected in a given term\".",
@@ -25,7 +25,7 @@ pub fn violation(v: &Violation, at: &Moment, replay: &Replay) -> String {
             "Leader Completeness (Figure 3): \"if a log entry is committed in a given term, then \
              that entry will be present in the logs of the leaders for all higher-numbered \
              terms\".",
-            leader_completeness(v, at, replay),
+            leader_completeness(v, at, &Run { start, ops }),
         ),
         Property::StateMachineSafety => (
             "State Machine Safety (Figure 3): \"if a server has applied a log entry at a given \
@@ -80,14 +80,19 @@ pub struct Moment<'a> {
     pub after: &'a Cluster,
 }
 
+/// The replayed run: its first cluster and its operations.
+struct Run<'a> {
+    start: &'a Cluster,
+    ops: &'a [Op],
+}
+
 /// The first step (1-based) after which the replayed cluster satisfies `seen`.
-fn first_step(replay: &Replay, seen: &dyn Fn(&Cluster) -> bool) -> Option<usize> {
-    let mut c = replay.start.clone();
-    replay
-        .steps
+fn first_step(run: &Run, seen: &dyn Fn(&Cluster) -> bool) -> Option<usize> {
+    let mut c = run.start.clone();
+    run.ops
         .iter()
-        .position(|step| {
-            c.apply_unchecked(&step.op);
+        .position(|op| {
+            c.apply_unchecked(op);
             seen(&c)
         })
         .map(|k| k + 1)
@@ -182,7 +187,7 @@ fn log_matching(v: &Violation, at: &Moment) -> String {
     )
 }
 
-fn leader_completeness(v: &Violation, at: &Moment, replay: &Replay) -> String {
+fn leader_completeness(v: &Violation, at: &Moment, run: &Run) -> String {
     let (leader, by) = (node(v, 0), node(v, 1));
     let (i, t) = (index_of(v), term_of(v));
     let c = at.after;
@@ -198,7 +203,7 @@ fn leader_completeness(v: &Violation, at: &Moment, replay: &Replay) -> String {
     let entry = format!("{i}:t{} {}", a.term, words::command(a.command));
     // The first step after which a cluster satisfies `seen`.
     let first = |seen: &dyn Fn(&Cluster) -> bool| {
-        first_step(replay, seen).map_or(String::new(), |k| format!(" at step {k}"))
+        first_step(run, seen).map_or(String::new(), |k| format!(" at step {k}"))
     };
     let applied_at = first(&|c: &Cluster| c.history(by).applied.contains_key(&i));
     let (won_at, held) = match leader.filter(|&id| id < c.config().cluster_size) {

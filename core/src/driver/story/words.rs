@@ -17,10 +17,31 @@ pub fn entry(index: Index, e: &Entry) -> String {
     format!("{index}:t{} {}", e.term, command(e.command))
 }
 
+/// Entries shown in full; a longer run shows its first one and its last `SHOWN - 2`, so that a
+/// long trace's story grows with its length, not with its length times its logs'.
+pub const SHOWN: usize = 8;
+
 /// `[2:t3 c17 3:t3 c18]`: entries from `first` on.
 pub fn entries(first: Index, es: &[Entry]) -> String {
-    let parts: Vec<String> = (first..).zip(es).map(|(i, e)| entry(i, e)).collect();
-    format!("[{}]", parts.join(" "))
+    format!("[{}]", run(first, es).join(" "))
+}
+
+/// The words of the entries from `first` on; past `SHOWN`, the middle as `(3..=40: 38 more)`.
+fn run(first: Index, es: &[Entry]) -> Vec<String> {
+    let all = (first..).zip(es);
+    if es.len() <= SHOWN {
+        return all.map(|(i, e)| entry(i, e)).collect();
+    }
+    let tail = SHOWN - 2;
+    let skipped = es.len() - 1 - tail;
+    let from = first + 1;
+    let to = from + skipped as Index - 1;
+    let mut parts = vec![
+        entry(first, &es[0]),
+        format!("({from}..={to}: {skipped} more)"),
+    ];
+    parts.extend(all.skip(1 + skipped).map(|(i, e)| entry(i, e)));
+    parts
 }
 
 /// A log: its entries, after `snap<=2/t1` when a prefix is compacted into a snapshot.
@@ -33,7 +54,7 @@ pub fn log(log: &Log) -> String {
             log.snapshot_term()
         ));
     }
-    parts.extend(log.iter().map(|(i, e)| entry(i, e)));
+    parts.extend(run(log.snapshot_index() + 1, log.entries()));
     format!("[{}]", parts.join(" "))
 }
 
@@ -165,5 +186,21 @@ mod tests {
             "AppendEntriesReply t3 rejected retry-from=2 conflict=t1"
         );
         assert_eq!(servers(&[2, 0, 1]), "s2, s0 and s1");
+    }
+
+    /// A long log reads as its first entry, how many are left out, and its last entries.
+    #[test]
+    fn long_logs_are_shortened_in_the_middle() {
+        let es: Vec<Entry> = (1..=20)
+            .map(|c| Entry {
+                term: 1,
+                command: Some(c),
+            })
+            .collect();
+        assert_eq!(
+            entries(1, &es),
+            "[1:t1 c1 (2..=14: 13 more) 15:t1 c15 16:t1 c16 17:t1 c17 18:t1 c18 19:t1 c19 20:t1 c20]"
+        );
+        assert_eq!(entries(1, &es[..SHOWN]).matches(':').count(), SHOWN);
     }
 }

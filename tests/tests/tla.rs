@@ -8,8 +8,8 @@
 //! missing java or TLC a failure.
 
 use model::tla::export::{export, first_divergence};
-use model::tla::tlc;
 use model::tla::validate::{validate, Verdict};
+use model::tla::{spec_mutants, tlc};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
 use raft_core::testkit::{self, Case};
@@ -81,7 +81,7 @@ fn tlc_checks_the_spec_at_two_small_configurations() {
     }
     // (configuration, distinct states, depth): pinned; a change to the spec that moves them
     // must say why.
-    for (cfg, distinct, depth) in [("MCsmall.cfg", 30_277, 31), ("MCsnap.cfg", 12_623, 0)] {
+    for (cfg, distinct, depth) in [("MCterm1.cfg", 5_069, 20), ("MCsnap.cfg", 12_623, 22)] {
         let run = tlc::run(&tlc::specs_dir(), "MCraft.tla", cfg, 2).expect("TLC runs");
         assert!(run.passed, "{cfg}: {}", tlc::tail(&run.output, 40));
         assert_eq!(
@@ -172,4 +172,24 @@ fn a_trace_validation_of_nothing_is_an_error() {
     }
     let verdicts = validate("empty", &[trace]).expect("TLC runs");
     assert_eq!(verdicts, vec![Verdict::Behaviour { steps: 0 }]);
+}
+
+#[test]
+fn the_zoo_written_into_the_spec_is_caught_by_tlc() {
+    if !tlc_ready() {
+        return;
+    }
+    let mutants = spec_mutants::all().expect("specs/mutants reads");
+    assert!(mutants.len() >= 5, "at least five zoo mutants in the spec");
+    for m in &mutants {
+        assert!(Mutant::from_name(&m.id).is_some(), "{}: not a zoo id", m.id);
+        let (caught, run) = spec_mutants::check(m).expect("TLC runs");
+        assert!(
+            caught,
+            "{}: TLC did not find {} violated:\n{}",
+            m.id,
+            m.expect,
+            tlc::tail(&run.output, 30)
+        );
+    }
 }

@@ -39,6 +39,16 @@ pub enum Command {
     /// The bug zoo: every mutant through the model checker, the fuzzer and proptest, in one
     /// table (needs `--features mutants`).
     Mutants(crate::zoo::cli::ZooArgs),
+    /// Validate trace files against the TLA+ spec (`specs/raft.tla`) with TLC: is each a
+    /// behaviour of the spec, or which step does no spec action explain? (Needs java.)
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ValidateArgs {
+    /// raft-trace JSON files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// What defines the model (see `Bounds`).

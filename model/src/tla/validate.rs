@@ -116,3 +116,48 @@ fn write_batch(
     std::fs::write(dir.join("TraceData.tla"), module).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("TraceRaft.cfg"), cfg).map_err(|e| e.to_string())
 }
+
+/// `cargo run -p model -- validate FILE...`: 0 if every trace is a behaviour of the spec, 1 if
+/// one is not, 2 on bad input or when TLC cannot run.
+pub fn cli(files: &[std::path::PathBuf]) -> i32 {
+    let mut traces = Vec::new();
+    for f in files {
+        let parsed = std::fs::read_to_string(f)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Trace::from_json(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(t) => traces.push(t),
+            Err(e) => {
+                eprintln!("error: {}: {e}", f.display());
+                return 2;
+            }
+        }
+    }
+    let verdicts = match validate("cli", &traces) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut code = 0;
+    for ((f, t), v) in files.iter().zip(&traces).zip(verdicts) {
+        match v {
+            Verdict::Behaviour { steps } => {
+                println!(
+                    "{}: a behaviour of specs/raft.tla ({steps} steps)",
+                    f.display()
+                )
+            }
+            Verdict::Unexplained { op, .. } => {
+                code = 1;
+                println!(
+                    "{}: operation {op} ({:?}) is explained by no action of specs/raft.tla",
+                    f.display(),
+                    t.ops.get(op)
+                );
+            }
+        }
+    }
+    code
+}

@@ -186,15 +186,14 @@ fn the_zoo_written_into_the_spec_is_caught_by_tlc() {
     }
     let mutants = spec_mutants::all().expect("specs/mutants reads");
     assert!(mutants.len() >= 5, "at least five zoo mutants in the spec");
+    let mut missed = Vec::new();
     for m in &mutants {
         assert!(Mutant::from_name(&m.id).is_some(), "{}: not a zoo id", m.id);
         let (caught, run) = spec_mutants::check(m).expect("TLC runs");
-        assert!(
-            caught,
-            "{}: TLC did not find {} violated:\n{}",
-            m.id,
-            m.expect,
-            tlc::tail(&run.output, 30)
-        );
+        eprintln!("{}: {} violated? {caught}", m.id, m.expect);
+        if !caught {
+            missed.push(format!("{}:\n{}", m.id, tlc::tail(&run.output, 12)));
+        }
     }
+    assert!(missed.is_empty(), "TLC missed: {missed:#?}");
 }

@@ -5,4 +5,5 @@
 pub mod checker;
 pub mod flags;
 pub mod sim;
+pub mod tla;
 pub mod zoo;

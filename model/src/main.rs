@@ -1,4 +1,4 @@
-//! `cargo run -p model -- check|explore|replay|sim|mutants ...`: one match arm per sub-command.
+//! `cargo run -p model -- check|explore|replay|sim|mutants|validate ...`: one match arm per sub-command.
 
 use model::checker::cli::{self, Command};
 
@@ -17,6 +17,7 @@ fn main() {
             Command::Replay(a) => cli::run_replay(&a),
             Command::Sim(a) => model::sim::cli::run(&a),
             Command::Mutants(a) => model::zoo::cli::run(&a),
+            Command::Validate(a) => model::tla::validate::cli(&a.files),
         },
     };
     std::process::exit(code);

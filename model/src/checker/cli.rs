@@ -43,6 +43,16 @@ pub enum Command {
     /// table (needs `--features mutants`).
     #[command(allow_negative_numbers = true)]
     Mutants(crate::zoo::cli::ZooArgs),
+    /// Validate trace files against the TLA+ spec (`specs/raft.tla`) with TLC: is each a
+    /// behaviour of the spec, or which step does no spec action explain? (Needs java.)
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ValidateArgs {
+    /// raft-trace JSON files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// What defines the model (see `Bounds`).

@@ -132,6 +132,7 @@ impl Shown {
                 up: true,
                 role: match n.role() {
                     Role::Follower => 'F',
+                    Role::PreCandidate { .. } => 'P',
                     Role::Candidate { .. } => 'C',
                     Role::Leader { .. } => 'L',
                 },

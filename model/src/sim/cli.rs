@@ -9,16 +9,21 @@ use std::time::Instant;
 
 const USAGE: &str = "\
 usage: sim [--scenario NAME|PART|all] [--seeds N] [--seed S] [--out DIR] [--jobs J]
-           [--max-events N] [--max-world N] [--mutant ID] [--list]
+           [--max-events N] [--max-world N] [--mutant ID] [--no-pre-vote]
+           [--no-check-quorum] [--list]
 
 Runs the MIT 6.5840 Raft lab scenarios (3A-3D, plus the 2026 variants) in deterministic
-virtual time, over seeds S, S+1, ..., S+N-1 (default: all scenarios, N = 1, S = 1).
+virtual time, and issue 14's liveness scenarios (part LV), over seeds S, S+1, ...,
+S+N-1 (default: all scenarios, N = 1, S = 1). Every run ends with a bounded-liveness
+check: once a majority is healthy, a leader within 5 s; after healing the network at the
+end, a leader and a new commit on a majority within 5 s + 2 s.
 A failing seed prints the seed and writes its trace (raft-trace JSON) to DIR (default
 counterexamples/); `sim --scenario NAME --seed S` reproduces it exactly and
 `replay FILE` re-checks its invariants.
 
   --scenario WHICH     one scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its
-                       2026 variants), a range of parts (3A-3C), or all of them
+                       2026 variants; LV: the liveness scenarios), a range of parts
+                       (3A-3D: the lab's 33), or all of them
   --seeds N            how many consecutive seeds to run
   --seed S             the first seed
   --out DIR            where to write traces of failing seeds
@@ -29,6 +34,8 @@ counterexamples/); `sim --scenario NAME --seed S` reproduces it exactly and
                        they carry, log entries held and persisted, applied records) holds
                        more than N items fails as a livelock (default 500000)
   --mutant ID          plant this bug-zoo mutant in every server (needs --features mutants)
+  --no-pre-vote        servers without PreVote (on by default)
+  --no-check-quorum    servers without CheckQuorum and its lease (on by default)
   --list               list the scenarios and exit
   --help               this text";
 
@@ -101,6 +108,14 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                 if flag == "--mutant" {
                     parsed.cargo_features = " --features mutants";
                 }
+            }
+            "--no-pre-vote" => {
+                parsed.setup.config.pre_vote = false;
+                parsed.setup_flags += " --no-pre-vote";
+            }
+            "--no-check-quorum" => {
+                parsed.setup.config.check_quorum = false;
+                parsed.setup_flags += " --no-check-quorum";
             }
             other => return Err(format!("unknown flag {other:?} (see --help)")),
         }
@@ -226,6 +241,29 @@ pub fn cli(args: &[String]) -> i32 {
             max_world
         );
     }
+    for s in &args.scenarios {
+        let mut ms: Vec<u64> = reports
+            .iter()
+            .filter(|r| r.scenario == s.name)
+            .filter_map(|r| r.measured)
+            .collect();
+        if let (Some(&max), false) = (ms.iter().max(), ms.is_empty()) {
+            ms.sort_unstable();
+            println!(
+                "{}: fault to a new leader's commit: median {} ms, max {max} ms over {} runs",
+                s.name,
+                ms[ms.len() / 2],
+                ms.len()
+            );
+        }
+    }
+    let heal: Vec<u64> = reports.iter().filter_map(|r| r.heal_to_commit).collect();
+    if let Some(max) = heal.iter().max() {
+        println!(
+            "liveness epilogue: healed network to a new commit, max {max} ms over {} runs",
+            heal.len()
+        );
+    }
     let by_part: Vec<String> = scenarios::PARTS
         .iter()
         .filter_map(|part| {
@@ -285,6 +323,11 @@ mod tests {
             }
         );
         assert_eq!(args(&[]).unwrap().setup.budget, Budget::default());
+        let off = args(&["--no-pre-vote", "--no-check-quorum"]).unwrap();
+        assert!(!off.setup.config.pre_vote && !off.setup.config.check_quorum);
+        assert_eq!(off.setup_flags, " --no-pre-vote --no-check-quorum");
+        let on = args(&[]).unwrap().setup.config;
+        assert!(on.pre_vote && on.check_quorum);
         assert!(args(&["--max-events", "-1"]).is_err());
     }
 
@@ -309,7 +352,10 @@ mod tests {
         let d = names("3D");
         assert!(d.contains(&"SnapshotInit3D-2026") && d.iter().all(|n| n.contains("3D")));
         let abc = names("3A-3C");
-        assert_eq!(abc.len() + d.len(), scenarios::ALL.len());
+        let lv = names("LV");
+        assert_eq!(lv.len(), 15);
+        assert_eq!(abc.len() + d.len() + lv.len(), scenarios::ALL.len());
+        assert_eq!(names("3A-3D").len(), 33);
         assert!(abc.contains(&"InitialElection3A") && abc.contains(&"Persist13C-2026"));
         assert_eq!(names("3b").len(), 10);
         for bad in ["3C-3A", "3E", "Nope3A"] {

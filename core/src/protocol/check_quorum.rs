@@ -27,13 +27,19 @@ impl Node {
     }
 
     /// A leader with `check_quorum` notes a peer that answered one of its requests of this term
-    /// (an AppendEntries or InstallSnapshot reply, success or not).
+    /// (an AppendEntries or InstallSnapshot reply, success or not), until the round has heard
+    /// a majority, itself included: more would not change the check's verdict.
     pub(crate) fn note_heard_from(&mut self, from: NodeId, msg: &Message) {
         let ack = matches!(
             msg,
             Message::AppendEntriesReply { .. } | Message::InstallSnapshotReply { .. }
         );
-        if self.config.check_quorum && ack && msg.term() == self.current_term && self.is_leader() {
+        if self.config.check_quorum
+            && ack
+            && msg.term() == self.current_term
+            && self.is_leader()
+            && !self.config.is_quorum(self.heard_from.len() + 1)
+        {
             self.heard_from.insert(from);
         }
     }

@@ -798,7 +798,8 @@ mod tests {
     /// over as if no call were pending) fails the run with a message; it used to vanish.
     #[test]
     fn a_reply_with_no_matching_call_fails_the_run() {
-        let mut sim = Sim::new(3, 1);
+        // Figure 2's servers: the first election timeout sends a RequestVote.
+        let mut sim = Sim::with(Config::new(3), 1, Budget::default()).expect("valid");
         sim.apply(Op::ElectionTimeout { node: 0 })
             .expect("an election breaks nothing");
         let request = Envelope {

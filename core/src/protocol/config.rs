@@ -15,13 +15,13 @@ pub struct Config {
     #[serde(default)]
     pub noop_on_election: bool,
     /// PreVote (thesis §9.6): a timed-out server first asks whether it could win, without
-    /// touching any term or vote (`prevote.rs`). Off when absent, as traces before it ran.
-    #[serde(default)]
+    /// touching any term or vote (`prevote.rs`). Off when absent (and then not written), as traces before it ran.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pre_vote: bool,
     /// CheckQuorum: a leader that has not heard from a majority since its last election
     /// timeout steps down, and a server in a leader's lease ignores higher-term RequestVotes
     /// (`check_quorum.rs`). Off when absent, as traces before it ran.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub check_quorum: bool,
     /// The bug-zoo mutant this node runs with (`None`: the correct protocol).
     #[cfg(feature = "mutants")]

@@ -60,7 +60,10 @@ pub fn check(scenario: &Scenario) {
 
 fn config() -> &'static Config {
     CONFIG.get_or_init(|| {
-        let mut config = Config::new(3);
+        // PreVote and CheckQuorum on unless RAFT_PRE_VOTE=0 / RAFT_CHECK_QUORUM=0.
+        let mut config = Config::with_liveness(3);
+        config.pre_vote = std::env::var("RAFT_PRE_VOTE").map_or(true, |v| v != "0");
+        config.check_quorum = std::env::var("RAFT_CHECK_QUORUM").map_or(true, |v| v != "0");
         // The bug zoo runs some mutants with a smaller entry cap (their bug needs it).
         if let Ok(cap) = std::env::var("RAFT_MAX_ENTRIES") {
             match cap.parse::<usize>() {

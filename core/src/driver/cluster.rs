@@ -573,6 +573,7 @@ impl Cluster {
                     "  s{id} {} term={} vote={} commit={} log={}",
                     match n.role() {
                         Role::Follower => 'F',
+                        Role::PreCandidate { .. } => 'P',
                         Role::Candidate { .. } => 'C',
                         Role::Leader { .. } => 'L',
                     },

@@ -227,6 +227,7 @@ impl Shown {
                 up: true,
                 role: match n.role() {
                     Role::Follower => 'F',
+                    Role::PreCandidate { .. } => 'P',
                     Role::Candidate { .. } => 'C',
                     Role::Leader { .. } => 'L',
                 },

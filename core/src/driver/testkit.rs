@@ -75,9 +75,13 @@ pub fn case(cluster_size: u8) -> impl Strategy<Value = Case> {
         prop_oneof![Just(1usize), Just(3), Just(64)],
         prop::collection::vec(act(), 30..1000),
         prop_oneof![Just(0u16), any::<u16>()],
+        any::<bool>(),
     )
-        .prop_map(move |(noop, cap, acts, omit)| {
+        .prop_map(move |(noop, cap, acts, omit, liveness)| {
+            // Half the cases with PreVote and CheckQuorum, half as Figure 2 has it.
             let mut config = Config::new(cluster_size);
+            config.pre_vote = liveness;
+            config.check_quorum = liveness;
             config.noop_on_election = noop;
             config.max_entries_per_append = cap;
             Case { config, acts, omit }

@@ -65,16 +65,24 @@ where
         }
     }
 
+    /// A set of servers, renamed.
+    fn voters(&self, votes: VoteSet) -> VoteSet {
+        let mut renamed = VoteSet::default();
+        votes.iter().for_each(|id| renamed.insert((self.id)(id)));
+        renamed
+    }
+
     /// The same server with every id (its own, its vote, its leader hint, the votes it counts as
     /// a candidate, the progress it keeps as a leader) and every command renamed.
     pub fn node(&self, n: &Node) -> Node {
         let role = match &n.role {
             Role::Follower => Role::Follower,
-            Role::Candidate { votes } => {
-                let mut renamed = VoteSet::default();
-                votes.iter().for_each(|id| renamed.insert((self.id)(id)));
-                Role::Candidate { votes: renamed }
-            }
+            Role::Candidate { votes } => Role::Candidate {
+                votes: self.voters(*votes),
+            },
+            Role::PreCandidate { votes } => Role::PreCandidate {
+                votes: self.voters(*votes),
+            },
             Role::Leader { progress } => {
                 let mut renamed = progress.clone();
                 for (id, p) in progress.iter().enumerate() {
@@ -87,6 +95,7 @@ where
             id: (self.id)(n.id),
             voted_for: n.voted_for.map(&self.id),
             leader_hint: n.leader_hint.map(&self.id),
+            heard_from: self.voters(n.heard_from),
             log: self.log(&n.log),
             snapshot: self.snapshot(&n.snapshot),
             role,

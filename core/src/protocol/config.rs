@@ -14,6 +14,15 @@ pub struct Config {
     /// Append a no-op entry on election (off by default: the lab asserts exact indices).
     #[serde(default)]
     pub noop_on_election: bool,
+    /// PreVote (thesis §9.6): a timed-out server first asks whether it could win, without
+    /// touching any term or vote (`prevote.rs`). Off when absent (and then not written), as traces before it ran.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pre_vote: bool,
+    /// CheckQuorum: a leader that has not heard from a majority since its last election
+    /// timeout steps down, and a server in a leader's lease ignores higher-term RequestVotes
+    /// (`check_quorum.rs`). Off when absent, as traces before it ran.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_quorum: bool,
     /// The bug-zoo mutant this node runs with (`None`: the correct protocol).
     #[cfg(feature = "mutants")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,13 +34,26 @@ fn default_max_entries() -> usize {
 }
 
 impl Config {
+    /// Figure 2 as written: PreVote and CheckQuorum off (see [`Config::with_liveness`]).
     pub fn new(cluster_size: u8) -> Config {
         Config {
             cluster_size,
             max_entries_per_append: default_max_entries(),
             noop_on_election: false,
+            pre_vote: false,
+            check_quorum: false,
             #[cfg(feature = "mutants")]
             mutant: None,
+        }
+    }
+
+    /// `cluster_size` servers with PreVote and CheckQuorum on: what the model checker, the
+    /// simulator and the fuzzers run by default.
+    pub fn with_liveness(cluster_size: u8) -> Config {
+        Config {
+            pre_vote: true,
+            check_quorum: true,
+            ..Config::new(cluster_size)
         }
     }
 

@@ -7,12 +7,21 @@ use crate::protocol::node::{Event, Node, Output, Progress, Role, Timer};
 use crate::protocol::types::{Entry, Index, NodeId, Term, VoteSet};
 
 impl Node {
-    /// Followers and candidates: "If election timeout elapses ... convert to candidate" and
-    /// start an election: increment currentTerm, vote for self, send RequestVote to all.
+    /// Followers and candidates: "If election timeout elapses ... convert to candidate" (with
+    /// `pre_vote`, a pre-candidate first: `prevote.rs`). A leader's timeout is CheckQuorum's
+    /// check (`check_quorum.rs`), a no-op without it.
     pub(crate) fn on_election_timeout(&mut self, out: &mut Output) {
         if self.is_leader() {
-            return;
+            self.check_quorum(out);
+        } else if self.config.pre_vote {
+            self.become_pre_candidate(out);
+        } else {
+            self.start_election(out);
         }
+    }
+
+    /// Start an election: increment currentTerm, vote for self, send RequestVote to all.
+    pub(crate) fn start_election(&mut self, out: &mut Output) {
         self.current_term += 1;
         self.voted_for = Some(self.id);
         self.leader_hint = None;
@@ -141,6 +150,9 @@ impl Node {
             });
         }
         out.timers.push(Timer::StartHeartbeat);
+        if self.config.check_quorum {
+            out.timers.push(Timer::ResetElection); // a whole timeout before the first check
+        }
         if self.config.noop_on_election {
             self.log.append(Entry {
                 term: self.current_term,

@@ -46,6 +46,18 @@ pub enum Message {
         /// The `last_included_index` of the request being answered.
         match_index: Index,
     },
+    /// PreVote (thesis §9.6): "would you vote for me in `term`?" (the sender's term + 1). Its
+    /// term is never adopted, and answering it changes neither term nor vote.
+    PreVote {
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    },
+    /// A granted reply echoes the request's `term`; a refusal carries the voter's own term.
+    PreVoteReply {
+        term: Term,
+        granted: bool,
+    },
 }
 
 impl Message {
@@ -56,7 +68,9 @@ impl Message {
             | Message::AppendEntries { term, .. }
             | Message::AppendEntriesReply { term, .. }
             | Message::InstallSnapshot { term, .. }
-            | Message::InstallSnapshotReply { term, .. } => *term,
+            | Message::InstallSnapshotReply { term, .. }
+            | Message::PreVote { term, .. }
+            | Message::PreVoteReply { term, .. } => *term,
         }
     }
 
@@ -69,6 +83,8 @@ impl Message {
             Message::AppendEntriesReply { .. } => "AppendEntriesReply",
             Message::InstallSnapshot { .. } => "InstallSnapshot",
             Message::InstallSnapshotReply { .. } => "InstallSnapshotReply",
+            Message::PreVote { .. } => "PreVote",
+            Message::PreVoteReply { .. } => "PreVoteReply",
         }
     }
 
@@ -79,6 +95,7 @@ impl Message {
             Message::RequestVote { .. }
                 | Message::AppendEntries { .. }
                 | Message::InstallSnapshot { .. }
+                | Message::PreVote { .. }
         )
     }
 }

@@ -59,11 +59,17 @@ pub enum Mutant {
     SilentVote,
     NextIndexUnderflow,
     ElectionTimerStorm,
+    PreVoteRecordsVote,
+    PreVotesCarriedIntoElection,
+    PreCandidateBumpsTerm,
+    PreVoteAdoptsTerm,
+    LeaseNotHonoured,
+    CheckQuorumStaleAcks,
 }
 
 #[cfg(feature = "mutants")]
 impl Mutant {
-    pub const ALL: [Mutant; 34] = [
+    pub const ALL: [Mutant; 40] = [
         Mutant::VoteIgnoresVotedFor,
         Mutant::VoteSkipsLogCheck,
         Mutant::QuorumHalfInclusive,
@@ -98,6 +104,12 @@ impl Mutant {
         Mutant::SilentVote,
         Mutant::NextIndexUnderflow,
         Mutant::ElectionTimerStorm,
+        Mutant::PreVoteRecordsVote,
+        Mutant::PreVotesCarriedIntoElection,
+        Mutant::PreCandidateBumpsTerm,
+        Mutant::PreVoteAdoptsTerm,
+        Mutant::LeaseNotHonoured,
+        Mutant::CheckQuorumStaleAcks,
     ];
 
     /// The mutant's id, as used on command lines and in trace files.
@@ -137,16 +149,34 @@ impl Mutant {
             Mutant::SilentVote => "silent_vote",
             Mutant::NextIndexUnderflow => "next_index_underflow",
             Mutant::ElectionTimerStorm => "election_timer_storm",
+            Mutant::PreVoteRecordsVote => "pre_vote_records_vote",
+            Mutant::PreVotesCarriedIntoElection => "pre_votes_carried_into_election",
+            Mutant::PreCandidateBumpsTerm => "pre_candidate_bumps_term",
+            Mutant::PreVoteAdoptsTerm => "pre_vote_adopts_term",
+            Mutant::LeaseNotHonoured => "lease_not_honoured",
+            Mutant::CheckQuorumStaleAcks => "check_quorum_stale_acks",
         }
     }
 
-    /// Controls are changes that must *not* break safety (false-alarm checks).
+    /// Controls are changes that must *not* break safety (false-alarm checks); the liveness
+    /// bugs are controls for the safety checkers.
     pub fn is_control(self) -> bool {
         matches!(
             self,
-            Mutant::KeepVotedForOnNewTerm
-                | Mutant::SetVotedForToLeaderOnAppend
-                | Mutant::ElectionTimerStorm
+            Mutant::KeepVotedForOnNewTerm | Mutant::SetVotedForToLeaderOnAppend
+        ) || self.is_liveness()
+    }
+
+    /// Bugs that break liveness only, caught by the simulator's verdicts (a livelock, or no
+    /// progress once the network is healthy), never by a safety property.
+    pub fn is_liveness(self) -> bool {
+        matches!(
+            self,
+            Mutant::ElectionTimerStorm
+                | Mutant::PreCandidateBumpsTerm
+                | Mutant::PreVoteAdoptsTerm
+                | Mutant::LeaseNotHonoured
+                | Mutant::CheckQuorumStaleAcks
         )
     }
 
@@ -192,7 +222,7 @@ mod tests {
         }
         let controls = Mutant::ALL.iter().filter(|m| m.is_control()).count();
         let test_only = Mutant::ALL.iter().filter(|m| m.is_test_only()).count();
-        assert_eq!((Mutant::ALL.len(), controls, test_only), (34, 3, 4));
+        assert_eq!((Mutant::ALL.len(), controls, test_only), (40, 7, 4));
         // The one test-only control is the liveness bug (it breaks no property).
         let both: Vec<Mutant> = Mutant::ALL
             .into_iter()

@@ -36,8 +36,16 @@ pub struct Persistent {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     Follower,
-    Candidate { votes: VoteSet },
-    Leader { progress: Vec<Progress> },
+    /// PreVote's first phase: asking for pre-votes for `current_term + 1` (`prevote.rs`).
+    PreCandidate {
+        votes: VoteSet,
+    },
+    Candidate {
+        votes: VoteSet,
+    },
+    Leader {
+        progress: Vec<Progress>,
+    },
 }
 
 /// The leader's view of one follower (Figure 2's nextIndex and matchIndex).
@@ -77,6 +85,10 @@ pub enum Timer {
 /// Observable facts, for checkers and ghost history. They change nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Event {
+    /// PreVote: asking for pre-votes for `term` (the current term + 1).
+    BecamePreCandidate {
+        term: Term,
+    },
     BecameCandidate {
         term: Term,
     },
@@ -165,6 +177,9 @@ pub struct Node {
     pub(crate) commit_index: Index,
     pub(crate) last_applied: Index,
     pub(crate) leader_hint: Option<NodeId>,
+    /// CheckQuorum: the servers a leader heard from since its last election timeout, itself
+    /// included (empty unless leading with `check_quorum`; `check_quorum.rs`).
+    pub(crate) heard_from: VoteSet,
     /// Set during a step when persistent state changed; drained into `Output::persist`.
     #[serde(skip)]
     pub(crate) dirty: bool,
@@ -185,6 +200,7 @@ impl Clone for Node {
             commit_index: self.commit_index,
             last_applied: self.last_applied,
             leader_hint: self.leader_hint,
+            heard_from: self.heard_from,
             dirty: self.dirty,
         }
     }
@@ -201,6 +217,7 @@ impl Clone for Node {
             commit_index,
             last_applied,
             leader_hint,
+            heard_from,
             dirty,
         } = source;
         self.id = *id;
@@ -216,6 +233,7 @@ impl Clone for Node {
         self.commit_index = *commit_index;
         self.last_applied = *last_applied;
         self.leader_hint = *leader_hint;
+        self.heard_from = *heard_from;
         self.dirty = *dirty;
     }
 }
@@ -241,6 +259,7 @@ impl Node {
             commit_index: base,
             last_applied: base,
             leader_hint: None,
+            heard_from: VoteSet::default(),
             dirty: false,
         }
     }
@@ -277,12 +296,18 @@ impl Node {
         if from >= self.config.cluster_size || from == self.id {
             return; // not a peer: ignore rather than trust it
         }
-        // Rules for all servers: a higher term is adopted at once, and we step down.
-        let skip_adoption = crate::mutant!(self.config, AppendWithoutAdoptingTerm)
-            && matches!(msg, Message::AppendEntries { .. });
+        if self.in_lease_ignores(&msg) {
+            return; // CheckQuorum's lease: neither the term nor the request counts
+        }
+        // Rules for all servers: a higher term is adopted at once, and we step down (but for
+        // the PreVote messages whose term is only a question: `prevote.rs`).
+        let skip_adoption = (crate::mutant!(self.config, AppendWithoutAdoptingTerm)
+            && matches!(msg, Message::AppendEntries { .. }))
+            || self.keeps_term_on(&msg);
         if msg.term() > self.current_term && !skip_adoption {
             self.adopt_term(msg.term(), out);
         }
+        self.note_heard_from(from, &msg);
         match msg {
             Message::RequestVote {
                 term,
@@ -338,6 +363,14 @@ impl Node {
             Message::InstallSnapshotReply { term, match_index } => {
                 self.on_install_snapshot_reply(from, term, match_index, out)
             }
+            Message::PreVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } => self.on_pre_vote(from, term, last_log_index, last_log_term, out),
+            Message::PreVoteReply { term, granted } => {
+                self.on_pre_vote_reply(from, term, granted, out)
+            }
         }
     }
 
@@ -361,9 +394,10 @@ impl Node {
         match self.role {
             Role::Follower => return,
             Role::Leader { .. } => out.timers.push(Timer::StopHeartbeat),
-            Role::Candidate { .. } => {}
+            Role::Candidate { .. } | Role::PreCandidate { .. } => {}
         }
         self.role = Role::Follower;
+        self.heard_from = VoteSet::default();
         if crate::mutant!(self.config, StepDownClearsVote) {
             self.voted_for = None; // as if the vote belonged to the role, not to the term
             self.dirty = true;

@@ -340,6 +340,8 @@ impl RaftActor {
         let mut node = before.clone();
         let proposing = matches!(input, Input::Propose(_));
         let heartbeat = matches!(input, Input::HeartbeatTimeout);
+        // A leader's quorum check (CheckQuorum) counts against `--heartbeats` too.
+        let check = matches!(input, Input::ElectionTimeout) && before.is_leader();
         let snapshotting = matches!(input, Input::Snapshot { .. });
         let out = node.step(input);
         let mut history = (*state.history).clone();
@@ -366,7 +368,7 @@ impl RaftActor {
         // refuse) used up its command: the next one to this server differs. One refused
         // without a trace returned above and is not counted.
         let took = proposing;
-        let beat = heartbeat && !out.messages.is_empty();
+        let beat = (heartbeat && !out.messages.is_empty()) || check;
         let compacted = snapshotting
             && out
                 .events
@@ -473,8 +475,12 @@ impl Actor for RaftActor {
     ) {
         let input = match timer {
             // At any role, up to one term past the bound: a server that reached it is where
-            // the search stops (`Bounds::max_term`).
-            ModelTimer::Election if state.node.current_term() <= self.max_term => {
+            // the search stops (`Bounds::max_term`); a leader's (its CheckQuorum check) as one
+            // of its `--heartbeats`, a leader's timer firing.
+            ModelTimer::Election
+                if state.node.current_term() <= self.max_term
+                    && (!state.node.is_leader() || state.heartbeats < self.heartbeats) =>
+            {
                 Input::ElectionTimeout
             }
             ModelTimer::Heartbeat if state.heartbeats < self.heartbeats => Input::HeartbeatTimeout,

@@ -5,6 +5,7 @@
 use super::actors::{Action, RaftModel, RaftState};
 use super::bounds::Bounds;
 use super::properties;
+use raft_core::Role;
 use stateright::actor::Network;
 use stateright::{Model, Property};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,7 +52,12 @@ pub fn exceeded(b: &Bounds, state: &RaftState) -> Option<Bound> {
     let (mut restarts, mut proposed, mut beats, mut snaps) = (0u32, 0u32, 0u32, 0u32);
     let mut term = 0;
     for s in &state.actor_states {
-        term = term.max(s.node.current_term());
+        // A pre-candidate stands in the term it asks for: past the last term, a leaf.
+        let asked = match s.node.role() {
+            Role::PreCandidate { .. } => s.node.current_term() + 1,
+            _ => s.node.current_term(),
+        };
+        term = term.max(asked);
         restarts += s.history.restarts;
         proposed += u32::from(s.proposed);
         beats += u32::from(s.heartbeats);

@@ -98,6 +98,12 @@ pub struct ModelArgs {
     /// Leaders append a no-op entry on election.
     #[arg(long)]
     pub noop_on_election: bool,
+    /// Turn PreVote off (on by default; not a bound: the default suite still runs).
+    #[arg(long)]
+    pub no_pre_vote: bool,
+    /// Turn CheckQuorum and its lease off (on by default; not a bound either).
+    #[arg(long)]
+    pub no_check_quorum: bool,
     /// Whether any of the flags above was typed (even with its default value): `check` then runs
     /// that one configuration instead of the default suite.
     #[arg(skip)]
@@ -127,8 +133,10 @@ impl ModelArgs {
     }
 
     pub fn config(&self) -> Config {
-        let mut config = Config::new(self.servers);
+        let mut config = Config::with_liveness(self.servers);
         config.noop_on_election = self.noop_on_election;
+        config.pre_vote = !self.no_pre_vote;
+        config.check_quorum = !self.no_check_quorum;
         config
     }
 }
@@ -269,16 +277,23 @@ pub fn usage_error(message: &str) -> i32 {
     2
 }
 
-/// Set `ModelArgs::given` for `check` when any model flag was on the command line.
+/// Model flags that choose the protocol's options, not bounds: with only these, `check` still
+/// runs the default suite.
+const PROTOCOL_FLAGS: [&str; 2] = ["no_pre_vote", "no_check_quorum"];
+
+/// Set `ModelArgs::given` for `check` when any bound flag was on the command line.
 fn note_model_flags(cli: &mut Cli, matches: &clap::ArgMatches) {
     let (Command::Check(args), Some(("check", sub))) = (&mut cli.command, matches.subcommand())
     else {
         return;
     };
     let flags = ModelArgs::augment_args(clap::Command::new("model-flags"));
-    args.model.given = flags.get_arguments().any(|a| {
-        sub.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
-    });
+    args.model.given = flags
+        .get_arguments()
+        .filter(|a| !PROTOCOL_FLAGS.contains(&a.get_id().as_str()))
+        .any(|a| {
+            sub.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
+        });
 }
 
 /// Parse the command line; `Err(code)` when it has already been answered (help, or an error).
@@ -657,5 +672,12 @@ mod tests {
         assert!(given(&["model", "check", "--max-term", "2"]));
         assert!(given(&["model", "check", "--noop-on-election"]));
         assert!(given(&["model", "check", "--network", "ordered"]));
+        // Protocol options are not bounds: the suite runs with them.
+        assert!(!given(&[
+            "model",
+            "check",
+            "--no-pre-vote",
+            "--no-check-quorum"
+        ]));
     }
 }

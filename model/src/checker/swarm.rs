@@ -67,8 +67,8 @@ impl Kind {
 
 fn kind_of(message: &Message) -> Kind {
     match message {
-        Message::RequestVote { .. } => Kind::RequestVote,
-        Message::RequestVoteReply { .. } => Kind::VoteReply,
+        Message::RequestVote { .. } | Message::PreVote { .. } => Kind::RequestVote,
+        Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => Kind::VoteReply,
         Message::AppendEntries { entries, .. } if entries.is_empty() => Kind::EmptyAppend,
         Message::AppendEntries { .. } => Kind::Append,
         Message::AppendEntriesReply { .. } => Kind::AppendReply,

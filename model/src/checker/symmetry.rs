@@ -76,6 +76,7 @@ impl Rewrite<Id> for NoRandom {
 pub fn role_letter(node: &Node) -> char {
     match node.role() {
         Role::Follower => 'F',
+        Role::PreCandidate { .. } => 'P',
         Role::Candidate { .. } => 'C',
         Role::Leader { .. } => 'L',
     }

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
     its invariants. Exit 0: every run passed; 1: some seed failed; 2: bad flags."
 )]
 pub struct SimArgs {
-    /// One scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its 2026 variants), a range
-    /// of parts (3A-3C), or all of them.
+    /// One scenario (see --list), a lab part (3A, 3B, 3C, 3D, with its 2026 variants; LV: the
+    /// liveness scenarios), a range of parts (3A-3D: the lab's 33), or all of them.
     #[arg(long, value_name = "NAME|PART|all", default_value = "all")]
     pub scenario: String,
     /// How many consecutive seeds to run.
@@ -47,6 +47,12 @@ pub struct SimArgs {
     /// Plant this bug-zoo mutant in every server (needs --features mutants).
     #[arg(long, value_name = "ID")]
     pub mutant: Option<String>,
+    /// Servers without PreVote (on by default).
+    #[arg(long)]
+    pub no_pre_vote: bool,
+    /// Servers without CheckQuorum and its lease (on by default).
+    #[arg(long)]
+    pub no_check_quorum: bool,
     /// List the scenarios and exit.
     #[arg(long)]
     pub list: bool,
@@ -90,6 +96,14 @@ fn plan(args: &SimArgs) -> Result<Plan, String> {
     if let Some(n) = args.max_world {
         setup.budget.max_world = n;
         setup_flags += &format!(" --max-world {n}");
+    }
+    if args.no_pre_vote {
+        setup.config.pre_vote = false;
+        setup_flags += " --no-pre-vote";
+    }
+    if args.no_check_quorum {
+        setup.config.check_quorum = false;
+        setup_flags += " --no-check-quorum";
     }
     if let Some(name) = &args.mutant {
         plant(&mut setup, name)?;
@@ -322,6 +336,11 @@ mod tests {
             }
         );
         assert_eq!(args(&[]).unwrap().setup.budget, Budget::default());
+        let off = args(&["--no-pre-vote", "--no-check-quorum"]).unwrap();
+        assert!(!off.setup.config.pre_vote && !off.setup.config.check_quorum);
+        assert_eq!(off.setup_flags, " --no-pre-vote --no-check-quorum");
+        let on = args(&[]).unwrap().setup.config;
+        assert!(on.pre_vote && on.check_quorum);
         assert!(args(&["--max-events", "-1"]).is_err());
     }
 
@@ -346,7 +365,10 @@ mod tests {
         let d = names("3D");
         assert!(d.contains(&"SnapshotInit3D-2026") && d.iter().all(|n| n.contains("3D")));
         let abc = names("3A-3C");
-        assert_eq!(abc.len() + d.len(), scenarios::ALL.len());
+        let lv = names("LV");
+        assert_eq!(lv.len(), 15);
+        assert_eq!(abc.len() + d.len() + lv.len(), scenarios::ALL.len());
+        assert_eq!(names("3A-3D").len(), 33);
         assert!(abc.contains(&"InitialElection3A") && abc.contains(&"Persist13C-2026"));
         assert_eq!(names("3b").len(), 10);
         for bad in ["3C-3A", "3E", "Nope3A"] {

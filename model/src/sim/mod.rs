@@ -5,6 +5,7 @@
 pub mod budget;
 pub mod cli;
 mod harness;
+pub mod liveness;
 mod queue;
 pub mod rng;
 pub mod scenarios;

@@ -26,6 +26,10 @@ pub struct RunReport {
     pub events: u64,
     /// The largest world size measured (`Sim::world_size`).
     pub peak_world: u64,
+    /// The scenario's own figure, if it measures one (`Sim::measured`).
+    pub measured: Option<u64>,
+    /// Virtual ms from healing the network at the end to a new commit (`None`: no majority up).
+    pub heal_to_commit: Option<u64>,
     pub wall: Duration,
     /// Interesting situations the run reached (evidence that a pass is not vacuous).
     pub reached: Vec<Situation>,
@@ -45,7 +49,7 @@ impl Default for Setup {
     fn default() -> Setup {
         Setup {
             budget: Budget::default(),
-            config: Config::new(3),
+            config: Config::with_liveness(3),
         }
     }
 }
@@ -73,13 +77,23 @@ pub fn run_with(scenario: &'static Scenario, seed: u64, setup: &Setup) -> RunRep
                 sim_ms: 0,
                 events: 0,
                 peak_world: 0,
+                measured: None,
+                heal_to_commit: None,
                 wall: started.elapsed(),
                 reached: Vec::new(),
                 trace: None,
             }
         }
     };
+    // Every scenario ends with the bounded-liveness epilogue: heal, then a leader and a commit.
+    let mut heal_to_commit = None;
     let mut failure = (scenario.run)(&mut sim).err();
+    if failure.is_none() {
+        match sim.check_progress_after_heal() {
+            Ok(ms) => heal_to_commit = ms,
+            Err(f) => failure = Some(f),
+        }
+    }
     sim.measure_world();
     let reached = sim.cluster.reached();
     if failure.is_none() {
@@ -109,6 +123,8 @@ pub fn run_with(scenario: &'static Scenario, seed: u64, setup: &Setup) -> RunRep
         sim_ms: sim.now,
         events: sim.events,
         peak_world: sim.peak_world,
+        measured: sim.measured,
+        heal_to_commit,
         wall: started.elapsed(),
         reached,
         trace,

@@ -71,6 +71,10 @@ pub struct Sim {
     queue: Queue,
     ops: Vec<Op>,
     connected: Vec<bool>,
+    /// Links cut one way, `from * n + to` (deaf and mute servers, single-link faults).
+    cut: Vec<bool>,
+    /// The bounded-liveness watch (`liveness.rs`).
+    pub(super) watch: super::liveness::Watch,
     incarnation: Vec<u32>,
     /// Unreliable network: request delay 0-26 ms, 10% request loss, 10% reply loss.
     pub unreliable: bool,
@@ -102,12 +106,16 @@ pub struct Sim {
     clock_moved_at_event: u64,
     /// The largest world size measured (every `WORLD_CHECK_EVERY` events and at the end).
     pub peak_world: u64,
+    /// A scenario's own figure (the liveness scenarios: ms from the fault to a new commit).
+    pub measured: Option<u64>,
 }
 
 impl Sim {
-    /// A cluster of `n` servers, all started and connected, on a reliable network.
+    /// A cluster of `n` servers (PreVote and CheckQuorum on), all started and connected, on a
+    /// reliable network.
     pub fn new(n: u8, seed: u64) -> Sim {
-        Sim::with(Config::new(n), seed, Budget::default()).expect("2..=7 servers is a valid config")
+        Sim::with(Config::with_liveness(n), seed, Budget::default())
+            .expect("2..=7 servers is a valid config")
     }
 
     /// A cluster of servers configured by `config` (a mutant, say), running within `budget`.
@@ -122,6 +130,8 @@ impl Sim {
             queue: Queue::new(count),
             ops: Vec::new(),
             connected: vec![true; count],
+            cut: vec![false; count * count],
+            watch: super::liveness::Watch::default(),
             incarnation: vec![0; count],
             unreliable: false,
             long_reordering: false,
@@ -139,6 +149,7 @@ impl Sim {
             events_by: vec![0; count],
             clock_moved_at_event: 0,
             peak_world: 0,
+            measured: None,
         };
         for id in 0..n {
             sim.arm_election(id);
@@ -196,15 +207,50 @@ impl Sim {
 
     pub fn connect(&mut self, id: NodeId) {
         self.connected[id as usize] = true;
+        self.watch.topology_changed();
     }
     pub fn disconnect(&mut self, id: NodeId) {
         self.connected[id as usize] = false;
+        self.watch.topology_changed();
+    }
+
+    /// Cut (or restore) the one-way link `from -> to`: requests and replies that way are lost.
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, up: bool) {
+        let n = self.n() as usize;
+        self.cut[from as usize * n + to as usize] = !up;
+        self.watch.topology_changed();
+    }
+    /// Server `id` hears nothing (every link into it cut), or, `false`, hears again.
+    pub fn set_deaf(&mut self, id: NodeId, deaf: bool) {
+        (0..self.n()).for_each(|from| self.set_link(from, id, !deaf));
+    }
+    /// Nothing server `id` sends arrives (every link out of it cut), or, `false`, again does.
+    pub fn set_mute(&mut self, id: NodeId, mute: bool) {
+        (0..self.n()).for_each(|to| self.set_link(id, to, !mute));
+    }
+    /// Is the link `from -> to` up (both ends connected, not cut that way)?
+    pub fn link_up(&self, from: NodeId, to: NodeId) -> bool {
+        let (a, b) = (from as usize, to as usize);
+        self.connected[a] && self.connected[b] && !self.cut[a * self.n() as usize + b]
+    }
+    /// Every up server connected and every link up; no loss, no reordering.
+    pub fn heal(&mut self) {
+        for id in 0..self.n() {
+            if self.is_up(id) {
+                self.connected[id as usize] = true;
+            }
+        }
+        self.cut.iter_mut().for_each(|c| *c = false);
+        self.unreliable = false;
+        self.long_reordering = false;
+        self.watch.topology_changed();
     }
 
     /// The lab's `crash1`: disconnect, stop; only what was persisted survives.
     pub fn crash(&mut self, id: NodeId) {
         let i = id as usize;
         self.connected[i] = false;
+        self.watch.topology_changed();
         if !self.cluster.is_up(id) {
             return;
         }
@@ -221,6 +267,7 @@ impl Sim {
         let i = id as usize;
         self.incarnation[i] += 1;
         self.apply(Op::Restart { node: id });
+        self.watch.topology_changed();
         self.last_applied[i] = 0;
         if let Some(p) = self.cluster.durable(id) {
             if !p.snapshot.is_empty() {
@@ -331,9 +378,10 @@ impl Sim {
                 node,
                 ..
             }) => {
-                // The timer always runs; a leader ignores it (so it is not applied).
+                // The timer always runs; a leader without CheckQuorum ignores it (so it is not
+                // applied), with CheckQuorum it is the leader's quorum check.
                 self.arm_election(node);
-                if !self.state(node).1 {
+                if !self.state(node).1 || self.config().check_quorum {
                     if let Some(out) = self.apply(Op::ElectionTimeout { node }) {
                         self.honour(node, out, None);
                     }
@@ -351,6 +399,7 @@ impl Sim {
             }
             Ev::Wake { task } => self.wake(task),
         }
+        self.watch_liveness();
     }
 
     /// Apply and record one operation, checking every invariant (incrementally: the run stops at
@@ -518,7 +567,7 @@ impl Sim {
         self.rpc_total += 1;
         self.bytes += self.wire_size(&env.msg);
         let (a, b) = (env.from as usize, env.to as usize);
-        let reachable = self.connected[a] && self.connected[b] && self.cluster.is_up(env.to);
+        let reachable = self.link_up(env.from, env.to) && self.cluster.is_up(env.to);
         if !reachable || (self.unreliable && self.rng.chance(1, 10)) {
             self.drop_now(&env);
             return;
@@ -541,8 +590,7 @@ impl Sim {
     /// 2/3 held back 200 + U[0, U[0, 1999]] ms.
     fn send_reply(&mut self, env: Envelope, caller_inc: u32, callee_inc: u32) {
         let (caller, callee) = (env.to as usize, env.from as usize);
-        let enabled = self.connected[caller]
-            && self.connected[callee]
+        let enabled = self.link_up(env.from, env.to)
             && self.cluster.is_up(env.to)
             && self.incarnation[caller] == caller_inc
             && self.incarnation[callee] == callee_inc;
@@ -599,8 +647,8 @@ impl Sim {
     /// meaning (each 5000-byte entry sent to each follower about once).
     fn wire_size(&self, msg: &Message) -> u64 {
         match msg {
-            Message::RequestVote { .. } => 1 + 3 * 8,
-            Message::RequestVoteReply { .. } => 1 + 8 + 1,
+            Message::RequestVote { .. } | Message::PreVote { .. } => 1 + 3 * 8,
+            Message::RequestVoteReply { .. } | Message::PreVoteReply { .. } => 1 + 8 + 1,
             Message::AppendEntries { entries, .. } => {
                 let payload: u64 = entries
                     .iter()
@@ -750,7 +798,8 @@ mod tests {
     /// over as if no call were pending) fails the run with a message; it used to vanish.
     #[test]
     fn a_reply_with_no_matching_call_fails_the_run() {
-        let mut sim = Sim::new(3, 1);
+        // Figure 2's servers: the first election timeout sends a RequestVote.
+        let mut sim = Sim::with(Config::new(3), 1, Budget::default()).expect("valid");
         sim.apply(Op::ElectionTimeout { node: 0 })
             .expect("an election breaks nothing");
         let request = Envelope {

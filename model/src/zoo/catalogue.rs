@@ -68,6 +68,14 @@ fn fifo(mut b: Bounds, in_flight: usize) -> Bounds {
 
 use Property::*;
 
+/// The liveness mutants' bounds: two terms, a heartbeat (a lease, a quorum check with and
+/// without acknowledgements), FIFO links with 3 messages in flight: explored exhaustively.
+fn liveness_control() -> Bounds {
+    let mut b = fifo(bounds(3, 2, 0), 3);
+    b.heartbeats = 1;
+    b
+}
+
 /// Bounds on a duplicating network (a delivered message stays deliverable: a late copy).
 fn duplicating(mut b: Bounds) -> Bounds {
     b.network = NetworkKind::UnorderedDuplicating;
@@ -324,6 +332,30 @@ pub fn row(mutant: Mutant) -> Row {
                 "replication",
                 &[],
             ),
+            Mutant::PreVoteRecordsVote => (
+                bounds(3, 1, 0),
+                "a candidate of term 1 (its own vote) grants a pre-vote for term 2 and records \
+                 it as its vote in term 1",
+                "election",
+                &[OneVotePerTerm, ElectionSafety],
+            ),
+            Mutant::PreVotesCarriedIntoElection => (
+                bounds(3, 1, 0),
+                "two pre-candidates each win one voter's pre-vote for term 1 and count it as \
+                 that voter's vote: two leaders of term 1",
+                "election",
+                &[ElectionSafety, OneVotePerTerm],
+            ),
+            Mutant::PreCandidateBumpsTerm
+            | Mutant::PreVoteAdoptsTerm
+            | Mutant::LeaseNotHonoured
+            | Mutant::CheckQuorumStaleAcks => (
+                liveness_control(),
+                "a liveness bug (the simulator's LV scenarios catch it): elections, a leader's \
+                 heartbeat and quorum check over two terms must break no safety property",
+                "election",
+                &[],
+            ),
         };
     // Three or four terms of elections with entries: too deep for breadth-first search, and
     // for depth-first search within the state budget; swarm-steered random walks meet them.
@@ -396,6 +428,45 @@ fn source(mutant: Mutant) -> &'static str {
             "issue 13 (items 1 and 10)"
         }
         Mutant::ElectionTimerStorm => "issue 14 (a stuck simulation is a verdict)",
+        // Pre-vote results taken for votes (double voting): canonical/raft's maintainers.
+        Mutant::PreVoteRecordsVote | Mutant::PreVotesCarriedIntoElection => {
+            "https://github.com/canonical/raft/issues/196"
+        }
+        Mutant::PreCandidateBumpsTerm => "https://github.com/hashicorp/raft/pull/474",
+        Mutant::PreVoteAdoptsTerm => "https://github.com/versity/scoutfs/pull/328",
+        Mutant::LeaseNotHonoured => "https://github.com/sofastack/sofa-jraft/issues/15",
+        Mutant::CheckQuorumStaleAcks => {
+            "https://github.com/etcd-io/raft/blob/main/raft.go (MsgCheckQuorum resets RecentActive)"
+        }
+    }
+}
+
+/// Whether the mutant's row runs with PreVote and CheckQuorum on (its bug is in them); the
+/// older rows' bounds were found for Figure 2 as written.
+fn uses_liveness(mutant: Mutant) -> bool {
+    matches!(
+        mutant,
+        Mutant::PreVoteRecordsVote
+            | Mutant::PreVotesCarriedIntoElection
+            | Mutant::PreCandidateBumpsTerm
+            | Mutant::PreVoteAdoptsTerm
+            | Mutant::LeaseNotHonoured
+            | Mutant::CheckQuorumStaleAcks
+    )
+}
+
+impl Row {
+    /// The servers' configuration for this row's bespoke model run and proptest: the mutant
+    /// planted, its entry cap, PreVote and CheckQuorum on when its bug is in them.
+    pub fn config(&self) -> Config {
+        let mut config = if uses_liveness(self.mutant) {
+            Config::with_liveness(self.bounds.servers)
+        } else {
+            Config::new(self.bounds.servers)
+        };
+        config.mutant = Some(self.mutant);
+        config.max_entries_per_append = self.max_entries;
+        config
     }
 }
 

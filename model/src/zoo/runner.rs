@@ -148,9 +148,7 @@ impl Outcome {
 }
 
 fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
-    let mut config = Config::new(row.bounds.servers);
-    config.mutant = Some(row.mutant);
-    config.max_entries_per_append = row.max_entries;
+    let config = row.config();
     let limits = RunLimits {
         strategy: row.search,
         symmetry: row.search == Strategy::Dfs,
@@ -187,7 +185,8 @@ fn model_run(row: &Row, args: &ZooArgs, out: &Path) -> ModelResult {
 /// The mutant through the plain default suite (`args.suite`), stopping at its first violation;
 /// or the core's panic.
 fn default_check_run(row: &Row, args: &ZooArgs, out: &Path) -> Result<SuiteRun, String> {
-    let mut config = Config::new(row.bounds.servers);
+    // The suite users run: PreVote and CheckQuorum on, as `check` has them.
+    let mut config = Config::with_liveness(row.bounds.servers);
     config.mutant = Some(row.mutant);
     let limits = RunLimits {
         threads: args.suite_threads,

@@ -95,6 +95,15 @@ pub fn message(msg: &Message) -> String {
             "VoteReply t{term} {}",
             if *granted { "granted" } else { "refused" }
         ),
+        Message::PreVote {
+            term,
+            last_log_index,
+            last_log_term,
+        } => format!("PreVote t{term} last={last_log_index}/t{last_log_term}"),
+        Message::PreVoteReply { term, granted } => format!(
+            "PreVoteReply t{term} {}",
+            if *granted { "granted" } else { "refused" }
+        ),
         Message::AppendEntries {
             term,
             prev_log_index,

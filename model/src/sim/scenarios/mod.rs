@@ -3,10 +3,12 @@
 //! scenario is a function of a fresh `Sim`.
 
 mod election;
+mod liveness;
 mod persistence;
 mod replication;
 mod snapshots;
 
+pub use liveness::RECOVERY_WITHIN_MS;
 pub use snapshots::MAX_RETAINED_ENTRIES;
 
 use super::world::{Sim, SimResult};
@@ -112,6 +114,52 @@ pub const ALL: &[Scenario] = &[
         snapshots::init_unreliable,
         FROM_SNAPSHOT,
     ),
+    // Issue 14's liveness scenarios (part "LV"), named with their number of servers.
+    scenario("DeafLeader3LV", 3, liveness::deaf_leader, NEW_LEADER),
+    scenario("DeafLeader5LV", 5, liveness::deaf_leader, NEW_LEADER),
+    scenario("DeafLeader7LV", 7, liveness::deaf_leader, NEW_LEADER),
+    scenario("MuteLeader3LV", 3, liveness::mute_leader, NEW_LEADER),
+    scenario("MuteLeader5LV", 5, liveness::mute_leader, NEW_LEADER),
+    scenario("MuteLeader7LV", 7, liveness::mute_leader, NEW_LEADER),
+    scenario(
+        "RejoinNoElection3LV",
+        3,
+        liveness::rejoin_no_election,
+        COMMITTED,
+    ),
+    scenario(
+        "RejoinNoElection5LV",
+        5,
+        liveness::rejoin_no_election,
+        COMMITTED,
+    ),
+    scenario(
+        "RejoinNoElection7LV",
+        7,
+        liveness::rejoin_no_election,
+        COMMITTED,
+    ),
+    scenario("LeaderLinkCut3LV", 3, liveness::leader_link_cut, COMMITTED),
+    scenario("LeaderLinkCut5LV", 5, liveness::leader_link_cut, COMMITTED),
+    scenario("LeaderLinkCut7LV", 7, liveness::leader_link_cut, COMMITTED),
+    scenario(
+        "FlappingPartition3LV",
+        3,
+        liveness::flapping_partition,
+        COMMITTED,
+    ),
+    scenario(
+        "FlappingPartition5LV",
+        5,
+        liveness::flapping_partition,
+        COMMITTED,
+    ),
+    scenario(
+        "FlappingPartition7LV",
+        7,
+        liveness::flapping_partition,
+        COMMITTED,
+    ),
 ];
 
 const fn scenario(
@@ -155,8 +203,9 @@ pub fn find(name: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.name.eq_ignore_ascii_case(name))
 }
 
-/// The lab parts, in order; every scenario belongs to one.
-pub const PARTS: [&str; 4] = ["3A", "3B", "3C", "3D"];
+/// The lab parts, in order, then issue 14's liveness scenarios (`LV`); every scenario
+/// belongs to one (`3A-3D`: the lab's 33).
+pub const PARTS: [&str; 5] = ["3A", "3B", "3C", "3D", "LV"];
 
 impl Scenario {
     /// The lab part (`3A`..`3D`): the end of the Go test's name, before any `-2026`.

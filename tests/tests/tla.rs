@@ -32,6 +32,13 @@ fn tlc_ready() -> bool {
     ready
 }
 
+/// Whether the spec states what `config` runs: PreVote and CheckQuorum are not in
+/// `specs/raft.tla` yet (issue 16 open), so traces that turn them on are left out.
+fn in_spec(config: &Config) -> bool {
+    !config.pre_vote && !config.check_quorum
+}
+
+/// The regression traces the spec covers (see `in_spec`).
 fn regressions() -> Vec<(String, Trace)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("regressions");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -50,6 +57,7 @@ fn regressions() -> Vec<(String, Trace)> {
                 .into_owned();
             (name, Trace::from_json(&text).expect("a valid trace"))
         })
+        .filter(|(_, trace)| in_spec(&trace.config))
         .collect()
 }
 
@@ -66,7 +74,12 @@ fn random_traces(size: u8, count: usize, seed: u8) -> Vec<Trace> {
         testkit::case(size),
         proptest::collection::vec(testkit::act(), 20..150),
     )
-        .prop_map(|(case, acts)| Case { acts, ..case });
+        .prop_map(|(mut case, acts)| {
+            // Half the generated cases turn PreVote and CheckQuorum on; the spec has neither.
+            case.config.pre_vote = false;
+            case.config.check_quorum = false;
+            Case { acts, ..case }
+        });
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
     let mut runner = TestRunner::new_with_rng(RunnerConfig::default(), rng);
     (0..count)

@@ -53,6 +53,13 @@ impl Row {
                 n.leader_hint()
                     .map_or(String::new(), |l| format!("leader s{l}")),
             ),
+            Role::PreCandidate { votes } => {
+                let voters: Vec<u8> = votes.iter().collect();
+                (
+                    "pre-candidate",
+                    format!("pre-votes from {}", words::servers(&voters)),
+                )
+            }
             Role::Candidate { votes } => {
                 let voters: Vec<u8> = votes.iter().collect();
                 (

@@ -197,6 +197,16 @@ fn message(env: &Envelope, cmds: &mut Commands) -> String {
         Message::InstallSnapshotReply { term, match_index } => {
             format!("\"ISR\", {term}, {match_index}")
         }
+        // Not in the spec yet (it states Figure 2 without PreVote): kinds no spec action
+        // sends, so validation names the first step that sends one.
+        Message::PreVote {
+            term,
+            last_log_index,
+            last_log_term,
+        } => format!("\"PV\", {term}, {last_log_index}, {last_log_term}"),
+        Message::PreVoteReply { term, granted } => {
+            format!("\"PVR\", {term}, {}", tla_bool(*granted))
+        }
     };
     format!("<<{body}, {}, {}>>", env.from, env.to)
 }

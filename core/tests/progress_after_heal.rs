@@ -4,8 +4,8 @@
 //! is shrunk by proptest and written as one trace: the history, then the schedule.
 
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestError, TestRunner};
-use raft_core::heal::{heal_and_progress, Patience, Stall};
-use raft_core::testkit::{case, run_keeping, Case};
+use raft_core::heal::Stall;
+use raft_core::testkit::{case, run_and_heal, Case};
 use raft_core::{Config, Trace};
 use std::path::PathBuf;
 
@@ -22,17 +22,9 @@ fn cases() -> u32 {
         .unwrap_or(DEFAULT_CASES)
 }
 
-/// The history of `case`, then the healing schedule, with where it stalled (`None`: progress,
-/// or the history itself broke a safety property, which the proptest suite reports).
+/// The history of `case`, then the healing schedule, and where it stalled.
 fn history_and_healing(case: &Case) -> (Trace, Option<Stall>) {
-    let (mut cluster, mut trace, result) = run_keeping(case);
-    if result.is_err() {
-        return (trace, None);
-    }
-    let healing = heal_and_progress(&mut cluster, NEW, Patience::default());
-    trace.ops.extend(healing.ops);
-    trace.origin = "proptest/progress-after-heal".into();
-    (trace, healing.stall)
+    run_and_heal(case, NEW, "proptest/progress-after-heal")
 }
 
 /// Run `cases` random histories on `n` servers; on a stall, the shrunk trace's path and the stall.

@@ -4,9 +4,11 @@
 
 use crate::driver::cluster::{Cluster, Op, Outcome};
 use crate::driver::fuzzing::{proptest_kind, FuzzOp, Kind};
+use crate::driver::heal::{heal_and_progress, Patience, Stall};
 use crate::driver::trace::Trace;
 use crate::judge::invariants::{Situation, Violation};
 use crate::protocol::config::Config;
+use crate::protocol::types::Command;
 use proptest::prelude::*;
 
 /// An operation before it meets a cluster: a kind drawn from 0..100 (weights in
@@ -105,8 +107,22 @@ pub fn run(case: &Case) -> (Trace, Result<Vec<Situation>, Violation>) {
     (trace, result)
 }
 
+/// `run`, then the healing schedule (`heal`) from where the case left the cluster: the trace
+/// of both (origin `origin`) and where the schedule stalled; `None` also when the history
+/// itself broke a safety property, which the safety checks report.
+pub fn run_and_heal(case: &Case, command: Command, origin: &str) -> (Trace, Option<Stall>) {
+    let (mut cluster, mut trace, result) = run_keeping(case);
+    if result.is_err() {
+        return (trace, None);
+    }
+    let healing = heal_and_progress(&mut cluster, command, Patience::default());
+    trace.ops.extend(healing.ops);
+    trace.origin = origin.into();
+    (trace, healing.stall)
+}
+
 /// `run`, also handing back the cluster as the case left it.
-pub fn run_keeping(case: &Case) -> (Cluster, Trace, Result<Vec<Situation>, Violation>) {
+fn run_keeping(case: &Case) -> (Cluster, Trace, Result<Vec<Situation>, Violation>) {
     let mut cluster = Cluster::new(case.config.clone()).expect("valid config");
     let mut ops = Vec::with_capacity(case.acts.len());
     let mut result = Ok(());

@@ -7,8 +7,8 @@ use super::suite::SuiteSize;
 use proptest::test_runner::{
     Config as RunnerConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
-use raft_core::heal::{heal_and_progress, Patience, Stall};
-use raft_core::testkit::{case, run_keeping, Case};
+use raft_core::heal::Stall;
+use raft_core::testkit::{case, run_and_heal, Case};
 use raft_core::{Config, Trace};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -63,17 +63,9 @@ fn histories(size: SuiteSize) -> u32 {
     }
 }
 
-/// The history of `case`, then the healing schedule, and where it stalled (`None`: progress,
-/// or the history itself broke a safety property, which the safety checks report).
+/// The history of `case`, then the healing schedule, and where it stalled.
 fn history_and_healing(case: &Case) -> (Trace, Option<Stall>) {
-    let (mut cluster, mut trace, result) = run_keeping(case);
-    if result.is_err() {
-        return (trace, None);
-    }
-    let healing = heal_and_progress(&mut cluster, NEW, Patience::default());
-    trace.ops.extend(healing.ops);
-    trace.origin = "model/progress-after-heal".into();
-    (trace, healing.stall)
+    run_and_heal(case, NEW, "model/progress-after-heal")
 }
 
 /// Run the check with `config`'s options (and mutant, if any), writing a stall's trace in `out`.
